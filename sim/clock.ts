@@ -1,0 +1,214 @@
+// The simulator's one virtual clock: a discrete-event scheduler on which every simulated part runs
+// (sensors, firmware tasks, peripherals, modem, network, server timers). Events at the same time
+// run in the order they were scheduled, so a run is a pure function of its seed.
+//
+// Firmware written with async/await (driver delays, modem commands) continues in promise
+// microtasks. The run loop therefore yields to Node's event loop after every one-shot event and
+// at least once every `yieldEveryMs` of virtual time, so continuations run at the virtual time
+// they belong to; periodic tasks are expected to be synchronous (the per-sample path).
+import type { Scheduler, TimerHandle } from '../hal/clock.ts';
+
+interface Event {
+  at: number;
+  seq: number;
+  periodic: boolean;
+  run: () => void;
+  cancelled: boolean;
+}
+
+/** A binary min-heap on (at, seq). */
+class EventQueue {
+  private heap: Event[] = [];
+  get size(): number {
+    return this.heap.length;
+  }
+  peek(): Event | undefined {
+    return this.heap[0];
+  }
+  push(e: Event): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+  pop(): Event | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && before(h[l]!, h[m]!)) m = l;
+        if (r < h.length && before(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function before(a: Event, b: Event): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
+export interface VirtualClockOptions {
+  /** Virtual time at start, ms. */
+  startMs?: number;
+  /** 'max' runs as fast as the CPU allows; a number paces virtual time to wall time x speed. */
+  speed?: 'max' | number;
+  /** Longest stretch of virtual time without yielding to promise continuations, ms. */
+  yieldEveryMs?: number;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class VirtualClock implements Scheduler {
+  private t: number;
+  private seq = 0;
+  private readonly queue = new EventQueue();
+  private readonly tracked = new Set<Promise<unknown>>();
+  private speed: 'max' | number;
+  private readonly yieldEveryMs: number;
+  private running = false;
+  /** Number of events run so far (for benchmarks and diagnostics). */
+  eventsRun = 0;
+
+  constructor(opts: VirtualClockOptions = {}) {
+    this.t = opts.startMs ?? 0;
+    this.speed = opts.speed ?? 'max';
+    this.yieldEveryMs = opts.yieldEveryMs ?? 100;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  setSpeed(speed: 'max' | number): void {
+    if (speed !== 'max' && !(speed > 0)) throw new RangeError(`speed must be 'max' or > 0, got ${speed}`);
+    this.speed = speed;
+  }
+
+  every(periodMs: number, task: () => void): TimerHandle {
+    if (!(periodMs > 0)) throw new RangeError(`period must be > 0 ms, got ${periodMs}`);
+    const start = this.t;
+    let n = 1;
+    const ev: Event = { at: start + periodMs, seq: this.seq++, periodic: true, cancelled: false, run: () => {} };
+    ev.run = () => {
+      task();
+      if (ev.cancelled) return;
+      n++;
+      // Fixed rate: due times are computed from the start, so rounding never accumulates.
+      ev.at = start + n * periodMs;
+      ev.seq = this.seq++;
+      this.queue.push(ev);
+    };
+    this.queue.push(ev);
+    return { cancel: () => void (ev.cancelled = true) };
+  }
+
+  after(delayMs: number, task: () => void): TimerHandle {
+    const ev: Event = { at: this.t + Math.max(0, delayMs), seq: this.seq++, periodic: false, cancelled: false, run: task };
+    this.queue.push(ev);
+    return { cancel: () => void (ev.cancelled = true) };
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => void this.after(ms, resolve));
+  }
+
+  /**
+   * Holds virtual time still until `p` settles: for work outside the simulation (a database
+   * query, a real socket) whose result the simulation waits on.
+   */
+  track<T>(p: Promise<T>): Promise<T> {
+    this.tracked.add(p);
+    const done = () => void this.tracked.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /** Time of the next pending event, or undefined. */
+  nextEventAt(): number | undefined {
+    this.dropCancelled();
+    return this.queue.peek()?.at;
+  }
+
+  get pendingEvents(): number {
+    return this.queue.size;
+  }
+
+  private dropCancelled(): void {
+    while (this.queue.peek()?.cancelled) this.queue.pop();
+  }
+
+  /** Runs every event due up to and including `untilMs`, then sets the clock to `untilMs`. */
+  async runUntil(untilMs: number): Promise<void> {
+    if (this.running) throw new Error('VirtualClock.runUntil is not re-entrant');
+    this.running = true;
+    try {
+      const wallStart = performance.now();
+      const simStart = this.t;
+      let lastYield = this.t;
+      await this.settle();
+      for (;;) {
+        this.dropCancelled();
+        const ev = this.queue.peek();
+        if (!ev || ev.at > untilMs) break;
+        if (this.speed !== 'max') await this.pace(ev.at, simStart, wallStart);
+        this.queue.pop();
+        this.t = ev.at;
+        this.eventsRun++;
+        ev.run();
+        if (!ev.periodic || this.t - lastYield >= this.yieldEveryMs || this.tracked.size > 0) {
+          lastYield = this.t;
+          await this.settle();
+        }
+      }
+      if (this.speed !== 'max') await this.pace(untilMs, simStart, wallStart);
+      this.t = Math.max(this.t, untilMs);
+      await this.settle();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  runFor(ms: number): Promise<void> {
+    return this.runUntil(this.t + ms);
+  }
+
+  /** Runs events until none is left or `limitMs` is reached. */
+  async runUntilIdle(limitMs = Number.POSITIVE_INFINITY): Promise<void> {
+    for (;;) {
+      const next = this.nextEventAt();
+      if (next === undefined || next > limitMs) return;
+      await this.runUntil(next);
+    }
+  }
+
+  /** Lets promise continuations run, and waits for tracked outside work. */
+  private async settle(): Promise<void> {
+    await yieldToEventLoop();
+    while (this.tracked.size > 0) {
+      await Promise.allSettled([...this.tracked]);
+      await yieldToEventLoop();
+    }
+  }
+
+  private async pace(at: number, simStart: number, wallStart: number): Promise<void> {
+    const speed = this.speed as number;
+    const due = wallStart + (at - simStart) / speed;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+  }
+}
