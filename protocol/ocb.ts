@@ -1,0 +1,294 @@
+// AES-OCB authenticated encryption (RFC 7253) on the AES block function of @noble/ciphers, which
+// has no OCB mode of its own. Runs anywhere (no Node built-ins).
+//
+// Layout of the work: blocks are handled as four 32-bit words in noble's "LE-normalized" form
+// (word j = bytes 4j..4j+3 little-endian), the form its raw `encrypt`/`decrypt` round functions
+// take. OCB needs only XORs on blocks in the per-block loop, so the loop never converts back to
+// bytes: the input is copied once into the (aligned) output buffer and processed in place. The
+// key schedule, L_*, L_$ and the L_i table are computed once per key in createOcb().
+//
+// Nonce uniqueness is the caller's job: a (key, nonce) pair must never seal two messages.
+
+import { unsafe } from '@noble/ciphers/aes.js';
+import { constantTimeEqual } from './ct.ts';
+
+export type OcbTagLength = 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16;
+
+/** Bad key, nonce or tag length, or a non-byte argument: a programmer error, thrown. */
+export class OcbParameterError extends Error {
+  override readonly name = 'OcbParameterError';
+}
+
+export type OcbOpenResult =
+  | { ok: true; plaintext: Uint8Array }
+  | { ok: false; error: 'too-short' | 'auth-failed' };
+
+export interface Ocb {
+  readonly tagLength: OcbTagLength;
+  /** Returns ciphertext || tag. */
+  seal(nonce: Uint8Array, plaintext: Uint8Array, associatedData?: Uint8Array): Uint8Array;
+  /** Never throws on bad sealed data; on failure no plaintext is released. */
+  open(nonce: Uint8Array, sealed: Uint8Array, associatedData?: Uint8Array): OcbOpenResult;
+}
+
+const { expandKeyLE, expandKeyDecLE, encrypt, decrypt, encryptBlock } = unsafe;
+
+const isLE = new Uint8Array(new Uint32Array([0x01020304]).buffer)[0] === 0x04;
+const EMPTY = new Uint8Array(0);
+// ntz(i) of a block index stays below 32 for any message a JS typed array can hold.
+const L_COUNT = 32;
+// Table layout (word indices): L_* at 0, L_$ at 4, L_i at 8 + 4i.
+const L_STAR = 0;
+const L_DOLLAR = 4;
+const L_BASE = 8;
+
+function bytesToWord(b: Uint8Array, i: number): number {
+  return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
+}
+
+function wordToBytes(w: number, b: Uint8Array, i: number): void {
+  b[i] = w & 0xff;
+  b[i + 1] = (w >>> 8) & 0xff;
+  b[i + 2] = (w >>> 16) & 0xff;
+  b[i + 3] = w >>> 24;
+}
+
+function swap32(w: Uint32Array): void {
+  for (let i = 0; i < w.length; i++) {
+    const x = w[i]!;
+    w[i] = ((x << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+  }
+}
+
+/** double() of RFC 7253 §2 on a big-endian 16-byte string: shift left one bit, reduce by 0x87. */
+function double(src: Uint8Array, dst: Uint8Array): void {
+  const carry = src[0]! >>> 7;
+  for (let i = 0; i < 15; i++) dst[i] = ((src[i]! << 1) | (src[i + 1]! >>> 7)) & 0xff;
+  dst[15] = ((src[15]! << 1) & 0xff) ^ (carry * 0x87);
+}
+
+function isBytes(x: unknown): x is Uint8Array {
+  return x instanceof Uint8Array || (ArrayBuffer.isView(x) && x.constructor.name === 'Uint8Array');
+}
+
+function requireBytes(x: unknown, what: string): Uint8Array {
+  if (!isBytes(x)) throw new OcbParameterError(`ocb: ${what} must be a Uint8Array`);
+  return x;
+}
+
+/**
+ * Full 16-byte blocks of `bytes` as LE-normalized words. A view when the platform is little-endian
+ * and the data is aligned (no copy); otherwise an aligned copy.
+ */
+function fullBlockWords(bytes: Uint8Array, blocks: number): Uint32Array {
+  if (isLE && (bytes.byteOffset & 3) === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, blocks * 4);
+  const copy = new Uint32Array(blocks * 4);
+  new Uint8Array(copy.buffer).set(bytes.subarray(0, blocks * 16));
+  if (!isLE) swap32(copy);
+  return copy;
+}
+
+class AesOcb implements Ocb {
+  readonly tagLength: OcbTagLength;
+  private readonly xk: Uint32Array;
+  private readonly xkd: Uint32Array;
+  private readonly L = new Uint32Array(L_BASE + 4 * L_COUNT);
+  // Scratch, reused across calls (JS is single-threaded and no method awaits).
+  private readonly block = new Uint8Array(16);
+  private readonly words = new Uint32Array(4);
+  // Ktop depends only on the nonce with its low 6 bits cleared, so consecutive counter nonces
+  // share it: cache the last one (nonces are public, so this leaks nothing).
+  private readonly lastTop = new Uint8Array(16);
+  private readonly lastKtop = new Uint8Array(16);
+  private haveKtop = false;
+  private readonly stretch = new Uint8Array(24);
+
+  constructor(key: Uint8Array, tagLength: OcbTagLength) {
+    this.tagLength = tagLength;
+    this.xk = expandKeyLE(key);
+    this.xkd = expandKeyDecLE(key);
+    // L_* = E_K(0^128); L_$ = double(L_*); L_0 = double(L_$); L_i = double(L_{i-1}).
+    const cur = new Uint8Array(16);
+    encryptBlock(this.xk, cur);
+    const next = new Uint8Array(16);
+    for (let t = 0; t < 2 + L_COUNT; t++) {
+      for (let j = 0; j < 4; j++) this.L[4 * t + j] = bytesToWord(cur, 4 * j);
+      double(cur, next);
+      cur.set(next);
+    }
+    cur.fill(0);
+    next.fill(0);
+  }
+
+  /** Offset_0 from the nonce (RFC 7253 §4.2, Nonce/bottom/Ktop/Stretch), into this.words. */
+  private initialOffset(nonce: Uint8Array): void {
+    const b = this.block;
+    b.fill(0);
+    b[0] = ((this.tagLength * 8) % 128) << 1;
+    b[15 - nonce.length]! |= 1;
+    b.set(nonce, 16 - nonce.length);
+    const bottom = b[15]! & 63;
+    b[15]! &= 0xc0;
+    let same = this.haveKtop;
+    for (let i = 0; same && i < 16; i++) same = b[i] === this.lastTop[i];
+    if (!same) {
+      this.lastTop.set(b);
+      encryptBlock(this.xk, b);
+      this.lastKtop.set(b);
+      this.haveKtop = true;
+    }
+    const s = this.stretch;
+    s.set(this.lastKtop);
+    for (let i = 0; i < 8; i++) s[16 + i] = s[i]! ^ s[i + 1]!;
+    const byteShift = bottom >>> 3;
+    const bitShift = bottom & 7;
+    for (let i = 0; i < 16; i++) {
+      const hi = s[i + byteShift]! << bitShift;
+      const lo = s[i + byteShift + 1]! >>> (8 - bitShift);
+      b[i] = (hi | lo) & 0xff;
+    }
+    for (let j = 0; j < 4; j++) this.words[j] = bytesToWord(b, 4 * j);
+  }
+
+  /** HASH(K, A) of RFC 7253 §4.1, into this.words. */
+  private hash(ad: Uint8Array): void {
+    const L = this.L;
+    const xk = this.xk;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+    const m = ad.length >>> 4;
+    if (m > 0) {
+      const a = fullBlockWords(ad, m);
+      for (let i = 1, p = 0; i <= m; i++, p += 4) {
+        const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
+        o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
+        const r = encrypt(xk, a[p]! ^ o0, a[p + 1]! ^ o1, a[p + 2]! ^ o2, a[p + 3]! ^ o3);
+        s0 ^= r.s0; s1 ^= r.s1; s2 ^= r.s2; s3 ^= r.s3;
+      }
+    }
+    const rem = ad.length & 15;
+    if (rem > 0) {
+      const b = this.block;
+      b.fill(0);
+      b.set(ad.subarray(m * 16));
+      b[rem] = 0x80;
+      o0 ^= L[L_STAR]!; o1 ^= L[L_STAR + 1]!; o2 ^= L[L_STAR + 2]!; o3 ^= L[L_STAR + 3]!;
+      const r = encrypt(xk, bytesToWord(b, 0) ^ o0, bytesToWord(b, 4) ^ o1, bytesToWord(b, 8) ^ o2, bytesToWord(b, 12) ^ o3);
+      s0 ^= r.s0; s1 ^= r.s1; s2 ^= r.s2; s3 ^= r.s3;
+      b.fill(0);
+    }
+    const w = this.words;
+    w[0] = s0; w[1] = s1; w[2] = s2; w[3] = s3;
+  }
+
+  private checkNonce(nonce: Uint8Array): void {
+    requireBytes(nonce, 'nonce');
+    if (nonce.length < 1 || nonce.length > 15) throw new OcbParameterError(`ocb: nonce must be 1 to 15 bytes, got ${nonce.length}`);
+  }
+
+  /**
+   * The whole of OCB-ENCRYPT / OCB-DECRYPT over `buf[0..n)` in place (plaintext in for sealing,
+   * ciphertext in for opening), `tail` holding the input's final partial block. Writes the full
+   * 16-byte tag into this.block.
+   */
+  private run(nonce: Uint8Array, buf: Uint8Array, n: number, tail: Uint8Array, ad: Uint8Array, sealing: boolean): void {
+    const L = this.L;
+    const xk = this.xk;
+    const m = n >>> 4;
+    const rem = n & 15;
+    if (ad.length > 0) this.hash(ad);
+    else this.words.fill(0);
+    const h0 = this.words[0]!, h1 = this.words[1]!, h2 = this.words[2]!, h3 = this.words[3]!;
+    this.initialOffset(nonce);
+    let o0 = this.words[0]!, o1 = this.words[1]!, o2 = this.words[2]!, o3 = this.words[3]!;
+    let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+    if (m > 0) {
+      const w = new Uint32Array(buf.buffer, buf.byteOffset, m * 4);
+      if (!isLE) swap32(w);
+      if (sealing) {
+        for (let i = 1, p = 0; i <= m; i++, p += 4) {
+          const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
+          o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
+          const p0 = w[p]!, p1 = w[p + 1]!, p2 = w[p + 2]!, p3 = w[p + 3]!;
+          c0 ^= p0; c1 ^= p1; c2 ^= p2; c3 ^= p3;
+          const r = encrypt(xk, p0 ^ o0, p1 ^ o1, p2 ^ o2, p3 ^ o3);
+          w[p] = r.s0 ^ o0; w[p + 1] = r.s1 ^ o1; w[p + 2] = r.s2 ^ o2; w[p + 3] = r.s3 ^ o3;
+        }
+      } else {
+        const xkd = this.xkd;
+        for (let i = 1, p = 0; i <= m; i++, p += 4) {
+          const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
+          o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
+          const r = decrypt(xkd, w[p]! ^ o0, w[p + 1]! ^ o1, w[p + 2]! ^ o2, w[p + 3]! ^ o3);
+          const p0 = r.s0 ^ o0, p1 = r.s1 ^ o1, p2 = r.s2 ^ o2, p3 = r.s3 ^ o3;
+          c0 ^= p0; c1 ^= p1; c2 ^= p2; c3 ^= p3;
+          w[p] = p0; w[p + 1] = p1; w[p + 2] = p2; w[p + 3] = p3;
+        }
+      }
+      if (!isLE) swap32(w);
+    }
+    const b = this.block;
+    if (rem > 0) {
+      // Offset_* = Offset_m ^ L_*; Pad = E_K(Offset_*); out_* = in_* ^ Pad[0..rem).
+      o0 ^= L[L_STAR]!; o1 ^= L[L_STAR + 1]!; o2 ^= L[L_STAR + 2]!; o3 ^= L[L_STAR + 3]!;
+      const r = encrypt(xk, o0, o1, o2, o3);
+      wordToBytes(r.s0, b, 0); wordToBytes(r.s1, b, 4); wordToBytes(r.s2, b, 8); wordToBytes(r.s3, b, 12);
+      const base = m * 16;
+      for (let j = 0; j < rem; j++) buf[base + j] = tail[j]! ^ b[j]!;
+      // Checksum_* ^= P_* || 1 || 0*, where P_* is the plaintext tail (input when sealing).
+      b.fill(0);
+      b.set(sealing ? tail : buf.subarray(base, n));
+      b[rem] = 0x80;
+      c0 ^= bytesToWord(b, 0); c1 ^= bytesToWord(b, 4); c2 ^= bytesToWord(b, 8); c3 ^= bytesToWord(b, 12);
+    }
+    // Tag = E_K(Checksum ^ Offset ^ L_$) ^ HASH(K, A)
+    const t = encrypt(xk, c0 ^ o0 ^ L[L_DOLLAR]!, c1 ^ o1 ^ L[L_DOLLAR + 1]!, c2 ^ o2 ^ L[L_DOLLAR + 2]!, c3 ^ o3 ^ L[L_DOLLAR + 3]!);
+    wordToBytes(t.s0 ^ h0, b, 0); wordToBytes(t.s1 ^ h1, b, 4); wordToBytes(t.s2 ^ h2, b, 8); wordToBytes(t.s3 ^ h3, b, 12);
+  }
+
+  seal(nonce: Uint8Array, plaintext: Uint8Array, associatedData?: Uint8Array): Uint8Array {
+    this.checkNonce(nonce);
+    requireBytes(plaintext, 'plaintext');
+    const ad = associatedData === undefined ? EMPTY : requireBytes(associatedData, 'associated data');
+    const n = plaintext.length;
+    const out = new Uint8Array(n + this.tagLength);
+    const full = n & ~15;
+    out.set(plaintext.subarray(0, full));
+    this.run(nonce, out, n, plaintext.subarray(full), ad, true);
+    out.set(this.block.subarray(0, this.tagLength), n);
+    this.block.fill(0);
+    return out;
+  }
+
+  open(nonce: Uint8Array, sealed: Uint8Array, associatedData?: Uint8Array): OcbOpenResult {
+    this.checkNonce(nonce);
+    requireBytes(sealed, 'sealed data');
+    const ad = associatedData === undefined ? EMPTY : requireBytes(associatedData, 'associated data');
+    if (sealed.length < this.tagLength) return { ok: false, error: 'too-short' };
+    const n = sealed.length - this.tagLength;
+    const out = new Uint8Array(n);
+    const full = n & ~15;
+    out.set(sealed.subarray(0, full));
+    this.run(nonce, out, n, sealed.subarray(full, n), ad, false);
+    const ok = constantTimeEqual(this.block.subarray(0, this.tagLength), sealed.subarray(n));
+    this.block.fill(0);
+    if (!ok) {
+      // Never release unverified plaintext.
+      out.fill(0);
+      return { ok: false, error: 'auth-failed' };
+    }
+    return { ok: true, plaintext: out };
+  }
+}
+
+/** An AES-OCB instance for one key (16, 24 or 32 bytes) and tag length (8..16 bytes, default 16). */
+export function createOcb(key: Uint8Array, tagLength: OcbTagLength = 16): Ocb {
+  requireBytes(key, 'key');
+  if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
+    throw new OcbParameterError(`ocb: key must be 16, 24 or 32 bytes, got ${key.length}`);
+  }
+  if (!Number.isInteger(tagLength) || tagLength < 8 || tagLength > 16) {
+    throw new OcbParameterError(`ocb: tag length must be 8 to 16 bytes, got ${String(tagLength)}`);
+  }
+  return new AesOcb(key, tagLength);
+}
