@@ -88,6 +88,53 @@ function fullBlockWords(bytes: Uint8Array, blocks: number): Uint32Array {
   return copy;
 }
 
+// The per-block loops live in small functions of their own so the JIT inlines the AES round
+// function into them (and so never allocates its result object). `st` carries Offset in words
+// 0..3 and Checksum (or Sum, for HASH) in words 4..7, in and out.
+
+function sealBlocks(xk: Uint32Array, L: Uint32Array, w: Uint32Array, m: number, st: Uint32Array): void {
+  let o0 = st[0]!, o1 = st[1]!, o2 = st[2]!, o3 = st[3]!;
+  let c0 = st[4]!, c1 = st[5]!, c2 = st[6]!, c3 = st[7]!;
+  for (let i = 1, p = 0; i <= m; i++, p += 4) {
+    const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
+    o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
+    const p0 = w[p]!, p1 = w[p + 1]!, p2 = w[p + 2]!, p3 = w[p + 3]!;
+    c0 ^= p0; c1 ^= p1; c2 ^= p2; c3 ^= p3;
+    const r = encrypt(xk, p0 ^ o0, p1 ^ o1, p2 ^ o2, p3 ^ o3);
+    w[p] = r.s0 ^ o0; w[p + 1] = r.s1 ^ o1; w[p + 2] = r.s2 ^ o2; w[p + 3] = r.s3 ^ o3;
+  }
+  st[0] = o0; st[1] = o1; st[2] = o2; st[3] = o3;
+  st[4] = c0; st[5] = c1; st[6] = c2; st[7] = c3;
+}
+
+function openBlocks(xkd: Uint32Array, L: Uint32Array, w: Uint32Array, m: number, st: Uint32Array): void {
+  let o0 = st[0]!, o1 = st[1]!, o2 = st[2]!, o3 = st[3]!;
+  let c0 = st[4]!, c1 = st[5]!, c2 = st[6]!, c3 = st[7]!;
+  for (let i = 1, p = 0; i <= m; i++, p += 4) {
+    const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
+    o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
+    const r = decrypt(xkd, w[p]! ^ o0, w[p + 1]! ^ o1, w[p + 2]! ^ o2, w[p + 3]! ^ o3);
+    const p0 = r.s0 ^ o0, p1 = r.s1 ^ o1, p2 = r.s2 ^ o2, p3 = r.s3 ^ o3;
+    c0 ^= p0; c1 ^= p1; c2 ^= p2; c3 ^= p3;
+    w[p] = p0; w[p + 1] = p1; w[p + 2] = p2; w[p + 3] = p3;
+  }
+  st[0] = o0; st[1] = o1; st[2] = o2; st[3] = o3;
+  st[4] = c0; st[5] = c1; st[6] = c2; st[7] = c3;
+}
+
+function hashBlocks(xk: Uint32Array, L: Uint32Array, a: Uint32Array, m: number, st: Uint32Array): void {
+  let o0 = st[0]!, o1 = st[1]!, o2 = st[2]!, o3 = st[3]!;
+  let s0 = st[4]!, s1 = st[5]!, s2 = st[6]!, s3 = st[7]!;
+  for (let i = 1, p = 0; i <= m; i++, p += 4) {
+    const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
+    o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
+    const r = encrypt(xk, a[p]! ^ o0, a[p + 1]! ^ o1, a[p + 2]! ^ o2, a[p + 3]! ^ o3);
+    s0 ^= r.s0; s1 ^= r.s1; s2 ^= r.s2; s3 ^= r.s3;
+  }
+  st[0] = o0; st[1] = o1; st[2] = o2; st[3] = o3;
+  st[4] = s0; st[5] = s1; st[6] = s2; st[7] = s3;
+}
+
 class AesOcb implements Ocb {
   readonly tagLength: OcbTagLength;
   private readonly xk: Uint32Array;
@@ -96,6 +143,7 @@ class AesOcb implements Ocb {
   // Scratch, reused across calls (JS is single-threaded and no method awaits).
   private readonly block = new Uint8Array(16);
   private readonly words = new Uint32Array(4);
+  private readonly state = new Uint32Array(8);
   // Ktop depends only on the nonce with its low 6 bits cleared, so consecutive counter nonces
   // share it: cache the last one (nonces are public, so this leaks nothing).
   private readonly lastTop = new Uint8Array(16);
@@ -153,32 +201,23 @@ class AesOcb implements Ocb {
   /** HASH(K, A) of RFC 7253 §4.1, into this.words. */
   private hash(ad: Uint8Array): void {
     const L = this.L;
-    const xk = this.xk;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+    const st = this.state;
+    st.fill(0);
     const m = ad.length >>> 4;
-    if (m > 0) {
-      const a = fullBlockWords(ad, m);
-      for (let i = 1, p = 0; i <= m; i++, p += 4) {
-        const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
-        o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
-        const r = encrypt(xk, a[p]! ^ o0, a[p + 1]! ^ o1, a[p + 2]! ^ o2, a[p + 3]! ^ o3);
-        s0 ^= r.s0; s1 ^= r.s1; s2 ^= r.s2; s3 ^= r.s3;
-      }
-    }
+    if (m > 0) hashBlocks(this.xk, L, fullBlockWords(ad, m), m, st);
     const rem = ad.length & 15;
     if (rem > 0) {
       const b = this.block;
       b.fill(0);
       b.set(ad.subarray(m * 16));
       b[rem] = 0x80;
-      o0 ^= L[L_STAR]!; o1 ^= L[L_STAR + 1]!; o2 ^= L[L_STAR + 2]!; o3 ^= L[L_STAR + 3]!;
-      const r = encrypt(xk, bytesToWord(b, 0) ^ o0, bytesToWord(b, 4) ^ o1, bytesToWord(b, 8) ^ o2, bytesToWord(b, 12) ^ o3);
-      s0 ^= r.s0; s1 ^= r.s1; s2 ^= r.s2; s3 ^= r.s3;
+      for (let j = 0; j < 4; j++) st[j] = st[j]! ^ L[L_STAR + j]! ^ bytesToWord(b, 4 * j);
+      const r = encrypt(this.xk, st[0]!, st[1]!, st[2]!, st[3]!);
+      st[4] ^= r.s0; st[5] ^= r.s1; st[6] ^= r.s2; st[7] ^= r.s3;
       b.fill(0);
     }
     const w = this.words;
-    w[0] = s0; w[1] = s1; w[2] = s2; w[3] = s3;
+    w[0] = st[4]!; w[1] = st[5]!; w[2] = st[6]!; w[3] = st[7]!;
   }
 
   private checkNonce(nonce: Uint8Array): void {
@@ -205,26 +244,13 @@ class AesOcb implements Ocb {
     if (m > 0) {
       const w = new Uint32Array(buf.buffer, buf.byteOffset, m * 4);
       if (!isLE) swap32(w);
-      if (sealing) {
-        for (let i = 1, p = 0; i <= m; i++, p += 4) {
-          const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
-          o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
-          const p0 = w[p]!, p1 = w[p + 1]!, p2 = w[p + 2]!, p3 = w[p + 3]!;
-          c0 ^= p0; c1 ^= p1; c2 ^= p2; c3 ^= p3;
-          const r = encrypt(xk, p0 ^ o0, p1 ^ o1, p2 ^ o2, p3 ^ o3);
-          w[p] = r.s0 ^ o0; w[p + 1] = r.s1 ^ o1; w[p + 2] = r.s2 ^ o2; w[p + 3] = r.s3 ^ o3;
-        }
-      } else {
-        const xkd = this.xkd;
-        for (let i = 1, p = 0; i <= m; i++, p += 4) {
-          const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
-          o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
-          const r = decrypt(xkd, w[p]! ^ o0, w[p + 1]! ^ o1, w[p + 2]! ^ o2, w[p + 3]! ^ o3);
-          const p0 = r.s0 ^ o0, p1 = r.s1 ^ o1, p2 = r.s2 ^ o2, p3 = r.s3 ^ o3;
-          c0 ^= p0; c1 ^= p1; c2 ^= p2; c3 ^= p3;
-          w[p] = p0; w[p + 1] = p1; w[p + 2] = p2; w[p + 3] = p3;
-        }
-      }
+      const st = this.state;
+      st[0] = o0; st[1] = o1; st[2] = o2; st[3] = o3;
+      st[4] = 0; st[5] = 0; st[6] = 0; st[7] = 0;
+      if (sealing) sealBlocks(xk, L, w, m, st);
+      else openBlocks(this.xkd, L, w, m, st);
+      o0 = st[0]!; o1 = st[1]!; o2 = st[2]!; o3 = st[3]!;
+      c0 = st[4]!; c1 = st[5]!; c2 = st[6]!; c3 = st[7]!;
       if (!isLE) swap32(w);
     }
     const b = this.block;
