@@ -12,8 +12,8 @@
 // - A transfer while busy is dropped. In 4-bit mode a dropped nibble leaves the nibble pairing out
 //   of step, so later bytes come out as garbage — the failure real modules show.
 // - The waits of the initialisation-by-instruction sequence (> 4.1 ms after the first function
-//   set, > 100 µs after the second) are enforced as busy periods of the first two function sets
-//   after power-on.
+//   set, > 100 µs after the second) are enforced as busy periods of the first two 8-bit function
+//   sets (0x3-) after power-on.
 // - RS and R/W are sampled at the rising edge of E and the data at the falling edge; a change of
 //   RS/R/W at the same instant as E rises, or of the data as E falls, violates the set-up times
 //   (tAS, tDSW) and is recorded as a 'setup' violation.
@@ -234,7 +234,7 @@ export class Hd44780Model {
       s.twoLine = (b & 0x08) !== 0;
       s.font5x10 = (b & 0x04) !== 0;
       s.pendingNibble = null;
-      if (wasEightBit && this.functionSetsAfterPowerOn < 2) {
+      if (wasEightBit && s.eightBit && this.functionSetsAfterPowerOn < 2) {
         this.functionSetsAfterPowerOn++;
         return this.functionSetsAfterPowerOn === 1 ? t.firstFunctionSetMs : t.secondFunctionSetMs;
       }
