@@ -81,7 +81,7 @@ export function faultScreen(fault: DisplayFault, index: number, count: number): 
 
 /** "tachycardia" -> "Tachycardia", "low-spo2" -> "Low spo2"; only printable ASCII. */
 export function conditionText(condition: string): string {
-  const plain = condition.replace(/[-_]+/g, ' ').replace(/[^\x20-\x7d]/g, '?').replace(/\s+/g, ' ').trim();
+  const plain = condition.replace(/[-_\s]+/g, ' ').replace(/[^\x20-\x7d]/g, '?').trim();
   return plain.length === 0 ? 'Alarm' : plain[0]!.toUpperCase() + plain.slice(1);
 }
 

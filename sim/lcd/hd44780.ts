@@ -16,7 +16,7 @@
 //   sets (0x3-) after power-on.
 // - RS and R/W are sampled at the rising edge of E and the data at the falling edge; a change of
 //   RS/R/W at the same instant as E rises, or of the data as E falls, violates the set-up times
-//   (tAS, tDSW) and is recorded as a 'setup' violation.
+//   (tAS, tDSW) and is recorded as a 'setup' violation; E high for less than 450 ns as 'pulse'.
 // - Reads (R/W high) are accepted and ignored: our wirings tie R/W low or never read.
 
 export interface Hd44780PinLevels {
@@ -27,7 +27,7 @@ export interface Hd44780PinLevels {
   db: number;
 }
 
-export type TimingViolationKind = 'power-on' | 'busy' | 'setup';
+export type TimingViolationKind = 'power-on' | 'busy' | 'setup' | 'pulse';
 
 export interface TimingViolation {
   kind: TimingViolationKind;
@@ -45,6 +45,8 @@ export interface Hd44780Timing {
   /** Waits the init-by-instruction sequence demands after its first and second function set. */
   firstFunctionSetMs: number;
   secondFunctionSetMs: number;
+  /** Enable pulse width, high level (PW_EH >= 450 ns). */
+  enablePulseMs: number;
 }
 
 export const HD44780_TIMING: Readonly<Hd44780Timing> = {
@@ -53,6 +55,7 @@ export const HD44780_TIMING: Readonly<Hd44780Timing> = {
   clearHomeMs: 1.52,
   firstFunctionSetMs: 4.1,
   secondFunctionSetMs: 0.1,
+  enablePulseMs: 0.00045,
 };
 
 export interface Hd44780State {
@@ -116,6 +119,7 @@ export class Hd44780Model {
   private addrChangedAt = Number.NEGATIVE_INFINITY;
   private cycleRs = false;
   private cycleRw = false;
+  private eRoseAt = Number.NEGATIVE_INFINITY;
 
   constructor(opts: Hd44780ModelOptions = {}) {
     this.timing = { ...HD44780_TIMING, ...opts.timing };
@@ -159,12 +163,14 @@ export class Hd44780Model {
       if (Math.abs(this.addrChangedAt - atMs) < EPS) this.violate('setup', atMs, 'RS/RW changed as E rose (address set-up time)');
       this.cycleRs = next.rs;
       this.cycleRw = next.rw;
+      this.eRoseAt = atMs;
     } else if (prev.e && !next.e) {
       // Falling E latches the data, which must have been stable for tDSW. A read cycle latches
       // nothing (the PCF8574 powers up with E and R/W high, so its first write ends one).
       if (!this.cycleRw) {
         if (dataChanged) this.violate('setup', atMs, 'data changed as E fell (data set-up time)');
         if (next.rs !== this.cycleRs || next.rw !== this.cycleRw) this.violate('setup', atMs, 'RS/RW changed while E was high');
+        if (atMs - this.eRoseAt + EPS < this.timing.enablePulseMs) this.violate('pulse', atMs, `E high for ${((atMs - this.eRoseAt) * 1e6).toFixed(0)} ns`);
       }
       this.pins = next;
       this.latch(this.cycleRs, this.cycleRw, prev.db, atMs);

@@ -55,6 +55,30 @@ for (const [name, make] of [['parallel', () => parallelRig()], ['backpack', () =
   });
 }
 
+test('each skipped wait that the link latency does not cover is caught', async () => {
+  // [wiring, wait skipped, violations expected]. A Firmata pin write takes ~0.52 ms and a backpack
+  // nibble ~0.38 ms, which covers the 100 µs wait on both and the 1.52 ms clear on parallel pins
+  // (three or more pin writes precede the next latch), but not the 4.1 ms wait.
+  const cases = [
+    ['backpack', 'clearHomeMs', true],
+    ['backpack', 'firstFunctionSetMs', true],
+    ['backpack', 'secondFunctionSetMs', false],
+    ['parallel', 'firstFunctionSetMs', true],
+    ['parallel', 'secondFunctionSetMs', false],
+  ] as const;
+  for (const [wiring, wait, caught] of cases) {
+    const timing = { [wait]: 0 };
+    const r = wiring === 'parallel' ? parallelRig({ driver: { timing } }) : backpackRig({ driver: { timing } });
+    await r.run(() => r.lcd.init());
+    r.lcd.writeScreen(['HELLO', 'x']);
+    await r.run(() => r.lcd.clear());
+    r.lcd.writeScreen(['AFTER', 'y']);
+    assert.is(r.model.violations.some((v) => v.kind === 'busy'), caught, `${wiring} without ${wait}`);
+    // A caught violation may or may not spoil the text (the init sequence is partly redundant).
+    if (!caught) assert.is(r.text()[0], 'AFTER           ', `${wiring} without ${wait}`);
+  }
+});
+
 test('the same screen reads back identically through both wirings', async () => {
   const p = await ready(parallelRig());
   const b = await ready(backpackRig());

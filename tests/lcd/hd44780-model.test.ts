@@ -163,6 +163,16 @@ test('RS changing together with E rising is a set-up violation', () => {
   assert.equal(m.violations.map((v) => v.kind), ['setup']);
 });
 
+test('an E pulse shorter than 450 ns is a pulse violation', () => {
+  const m = new Hd44780Model();
+  const h = new Host(m);
+  h.init4();
+  m.drive({ rs: true, rw: false, e: false, db: 0x4f }, h.t);
+  m.drive({ rs: true, rw: false, e: true, db: 0x4f }, h.t + 0.001);
+  m.drive({ rs: true, rw: false, e: false, db: 0x4f }, h.t + 0.0013); // 300 ns
+  assert.equal(m.violations.map((v) => v.kind), ['pulse']);
+});
+
 test('DDRAM addressing in 2-line mode: line 2 at 0x40, wrap 0x27 -> 0x40 -> ... 0x67 -> 0x00', () => {
   const m = new Hd44780Model();
   const h = new Host(m);
