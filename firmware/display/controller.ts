@@ -36,6 +36,8 @@ export class DisplayController {
   private readonly retryMs: number;
   private timer: TimerHandle | undefined;
   private initialising = false;
+  /** Init and glyphs are loaded by the controller itself, once at start and after any error. */
+  private needsSetup = true;
   private retryAt = 0;
   /** The frame last handed to the LCD. */
   current: Frame | undefined;
@@ -66,7 +68,7 @@ export class DisplayController {
   refresh(): void {
     const frame = this.rotation.frame(this.scheduler.now(), this.source());
     this.current = frame;
-    if (!this.lcd.initialised) {
+    if (this.needsSetup || !this.lcd.initialised) {
       this.reinit();
       return;
     }
@@ -83,7 +85,10 @@ export class DisplayController {
     this.initialising = true;
     this.stats.inits++;
     setupLcd(this.lcd)
-      .then(() => this.refreshIfRunning())
+      .then(() => {
+        this.needsSetup = false;
+        this.refreshIfRunning();
+      })
       .catch((e: unknown) => this.fail(e))
       .finally(() => (this.initialising = false));
   }
@@ -96,6 +101,7 @@ export class DisplayController {
   private fail(e: unknown): void {
     this.stats.errors++;
     this.stats.lastError = e instanceof Error ? e.message : String(e);
+    this.needsSetup = true;
     this.retryAt = this.scheduler.now() + this.retryMs;
   }
 }

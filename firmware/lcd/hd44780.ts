@@ -69,8 +69,10 @@ export class Hd44780 {
   private backlightOn = true;
   /** What we believe DDRAM holds, index line * 40 + column. */
   private readonly mirror = new Uint8Array(2 * LINE_LENGTH).fill(SPACE);
-  /** The controller's address counter as far as we know; null after CGRAM access. */
+  /** The controller's address counter as far as we know; null while it points into CGRAM. */
   private ac: number | null = 0;
+  /** The DDRAM address to go back to after CGRAM access, so print() continues at the cursor. */
+  private resumeAc = 0;
   /** Columns the display window has moved right (scrollDisplayLeft). */
   private shift = 0;
   private readonly glyphCodes = new Map<string, number>();
@@ -117,6 +119,7 @@ export class Hd44780 {
     });
     this.mirror.fill(SPACE);
     this.ac = 0;
+    this.resumeAc = 0;
     this.shift = 0;
     this.ready = true;
     this.guard(() => this.sendDisplayControl());
@@ -161,6 +164,7 @@ export class Hd44780 {
     }
     if (symbol !== undefined && [...symbol].length !== 1) throw new LcdError('argument', `glyph symbol must be one character, got "${symbol}"`);
     this.command(SET_CGRAM | (slot << 3));
+    if (this.ac !== null) this.resumeAc = this.ac;
     this.ac = null;
     this.guard(() => rows.forEach((r) => this.transport.writeByte(r, true)));
     for (const [sym, code] of this.glyphCodes) if (code === slot) this.glyphCodes.delete(sym);
@@ -256,7 +260,7 @@ export class Hd44780 {
   }
 
   private writeCode(code: number): void {
-    if (this.ac === null) this.setAddress(0);
+    if (this.ac === null) this.setAddress(this.resumeAc);
     const addr = this.ac!;
     this.guard(() => this.transport.writeByte(code, true));
     this.mirror[this.mirrorIndex(addr)] = code;

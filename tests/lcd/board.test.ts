@@ -53,6 +53,21 @@ test('backpack on the board I2C bus, driven by the display controller', async ()
   assert.is(bus.write(0x27, Uint8Array.of(0)), false);
 });
 
+test('the controller loads the glyphs even when the LCD was initialised elsewhere', async () => {
+  const clock = new VirtualClock();
+  const { board, bus } = miniBoard(clock);
+  const sim = attachBackpackLcd(clock, bus);
+  const lcd = createLcd(board);
+  let done = false;
+  void lcd.init().then(() => (done = true));
+  while (!done) await clock.runFor(10);
+  const ctl = new DisplayController(lcd, clock, () => model);
+  ctl.start();
+  await clock.runFor(500);
+  assert.is(sim.lines(GLYPH_SYMBOLS_BY_SLOT)[0], '♥ 61 P -- 37.1°C');
+  ctl.stop();
+});
+
 test('parallel wiring on the proposed free pins D12, D9, D4, D7, D3, D2', async () => {
   const clock = new VirtualClock();
   const { board, outs } = miniBoard(clock);

@@ -158,6 +158,16 @@ test('text mapping: ROM A00 codes, accents folded, unsupported characters as ?',
   assert.is(r.text()[0], 'cut after sixtee');
 });
 
+test('print continues at the cursor after a glyph is defined', async () => {
+  const r = await ready(parallelRig());
+  r.lcd.setCursor(3, 1);
+  r.lcd.print('ab');
+  r.lcd.createChar(2, [1, 2, 4, 8, 16, 8, 4, 2], '<');
+  r.lcd.print('c<');
+  assert.is(r.text()[1]!.slice(0, 6), '   abc');
+  assert.is(r.model.ddram[40 + 6], 2);
+});
+
 test('display, cursor and blink control; scrolled display still shows writeScreen text', async () => {
   const r = await ready(parallelRig());
   r.lcd.cursor(true);
