@@ -63,6 +63,7 @@ export class Hd44780 {
   readonly rows: 1 | 2;
   private readonly timing: Hd44780DriverTiming;
   private ready = false;
+  private slowPending = false;
   private displayOn = true;
   private cursorOn = false;
   private blinkOn = false;
@@ -126,18 +127,25 @@ export class Hd44780 {
   }
 
   async clear(): Promise<void> {
-    this.command(CLEAR);
-    await this.wait(this.timing.clearHomeMs);
+    await this.slowCommand(CLEAR);
     this.mirror.fill(SPACE);
-    this.ac = 0;
-    this.shift = 0;
   }
 
   async home(): Promise<void> {
-    this.command(HOME);
-    await this.wait(this.timing.clearHomeMs);
+    await this.slowCommand(HOME);
+  }
+
+  /** Clear or home: nothing else may be written until the controller has finished. */
+  private async slowCommand(byte: number): Promise<void> {
+    this.command(byte);
     this.ac = 0;
     this.shift = 0;
+    this.slowPending = true;
+    try {
+      await this.wait(this.timing.clearHomeMs);
+    } finally {
+      this.slowPending = false;
+    }
   }
 
   setCursor(col: number, row: number): void {
@@ -279,6 +287,7 @@ export class Hd44780 {
 
   private checkReady(): void {
     if (!this.ready) throw new LcdError('not-initialised', `LCD (${this.transport.description}) is not initialised; call init()`);
+    if (this.slowPending) throw new LcdError('busy', `LCD (${this.transport.description}) is still executing clear/home`);
   }
 
   /** Runs a transport write; any failure leaves the controller in an unknown state. */

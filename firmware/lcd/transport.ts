@@ -55,6 +55,8 @@ export type LcdErrorKind =
   | 'bus'
   /** Used before init() succeeded, or after a bus error. */
   | 'not-initialised'
+  /** A write while clear() or home() is still waiting out its 1.52 ms. */
+  | 'busy'
   /** A bad argument (cursor outside the glass, CGRAM slot > 7, a glyph row wider than 5 dots). */
   | 'argument';
 

@@ -246,6 +246,17 @@ test('LCD unplugged mid-run: a bus error, then not-initialised until init succee
   assert.is(r.text()[0], 'three           ');
 });
 
+test('writing while clear() waits out its 1.52 ms is refused, not sent', async () => {
+  const r = await ready(backpackRig());
+  const clearing = r.run(() => r.lcd.clear());
+  const e = await lcdError(() => r.lcd.writeScreen(['too early', '']));
+  assert.is(e.kind, 'busy');
+  await clearing;
+  r.lcd.writeScreen(['in time', '']);
+  assert.is(r.text()[0], 'in time         ');
+  assert.equal(r.model.violations, []);
+});
+
 test('bad arguments are typed errors', async () => {
   const r = await ready(parallelRig());
   assert.is((await lcdError(() => r.lcd.createChar(8, [0, 0, 0, 0, 0, 0, 0, 0]))).kind, 'argument');
