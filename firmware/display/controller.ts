@@ -17,6 +17,8 @@ export interface DisplayControllerOptions extends RotationOptions {
 
 export interface DisplayStats {
   frames: number;
+  /** Ticks skipped because the link was still busy with earlier writes. */
+  skipped: number;
   bytesSent: number;
   errors: number;
   inits: number;
@@ -31,7 +33,7 @@ export async function setupLcd(lcd: Hd44780): Promise<void> {
 
 export class DisplayController {
   readonly rotation: ScreenRotation;
-  readonly stats: DisplayStats = { frames: 0, bytesSent: 0, errors: 0, inits: 0 };
+  readonly stats: DisplayStats = { frames: 0, skipped: 0, bytesSent: 0, errors: 0, inits: 0 };
   private readonly tickMs: number;
   private readonly retryMs: number;
   private timer: TimerHandle | undefined;
@@ -70,6 +72,12 @@ export class DisplayController {
     this.current = frame;
     if (this.needsSetup || !this.lcd.initialised) {
       this.reinit();
+      return;
+    }
+    // Back-pressure: on a slow link (Firmata pin writes, ~5 ms per character) never queue more
+    // than a tick's worth; the next tick sends the then-current frame.
+    if (this.lcd.backlogMs() > this.tickMs) {
+      this.stats.skipped++;
       return;
     }
     try {

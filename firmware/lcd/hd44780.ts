@@ -194,6 +194,11 @@ export class Hd44780 {
     if (this.ready) this.sendDisplayControl(); // else init() applies it
   }
 
+  /** Link time still needed for what has been written (see Hd44780Transport.backlogMs). */
+  backlogMs(): number {
+    return this.transport.backlogMs();
+  }
+
   get hasBacklight(): boolean {
     return this.transport.hasBacklight;
   }

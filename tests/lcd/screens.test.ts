@@ -8,7 +8,7 @@ import { DisplayController } from '../../firmware/display/controller.ts';
 import { cellCount, formatAge, fitNumber } from '../../firmware/display/format.ts';
 import type { DisplayFault, DisplayModel } from '../../firmware/display/model.ts';
 import { Rng } from '../../sim/rng.ts';
-import { backpackRig } from './rig.ts';
+import { backpackRig, parallelRig } from './rig.ts';
 
 const NET: DisplayModel['network'] = { registered: true, signalBars: 3, gprs: true, server: 'ok', queued: 0 };
 const MIN = 60_000;
@@ -157,6 +157,23 @@ test('controller on the full stack: the glass follows the model on the virtual c
   assert.is(ctl.stats.bytesSent - before, 17);
   assert.equal(rig.model.violations, []);
   assert.is(ctl.stats.errors, 0);
+  ctl.stop();
+});
+
+test('controller back-pressure: on slow parallel Firmata pins the link backlog stays bounded', async () => {
+  const rig = parallelRig();
+  let n = 0;
+  // Every tick a completely different screen: far more than ~5 ms per character allows.
+  const ctl = new DisplayController(rig.lcd, rig.clock, () => model({ alarm: { condition: String(n++ % 2 ? 'a' : 'b').repeat(16), severity: 'critical' } }), { tickMs: 50, blinkMs: 50 });
+  ctl.start();
+  let worst = 0;
+  for (let t = 100; t <= 5000; t += 50) {
+    await rig.clock.runUntil(t);
+    worst = Math.max(worst, rig.lcd.backlogMs());
+  }
+  assert.ok(ctl.stats.skipped > 0);
+  assert.ok(worst < 50 + 400, `backlog peaked at ${worst.toFixed(0)} ms`);
+  assert.equal(rig.model.violations, []);
   ctl.stop();
 });
 
