@@ -77,8 +77,6 @@ export class Hd44780 {
   /** Columns the display window has moved right (scrollDisplayLeft). */
   private shift = 0;
   private readonly glyphCodes = new Map<string, number>();
-  /** Bytes sent by writeScreen since construction (for benchmarks and tests of the diffing). */
-  screenBytes = 0;
 
   constructor(private readonly transport: Hd44780Transport, private readonly scheduler: Scheduler, opts: Hd44780Options = {}) {
     this.cols = opts.cols ?? 16;
@@ -240,7 +238,6 @@ export class Hd44780 {
         sent++;
       }
     }
-    this.screenBytes += sent;
     return sent;
   }
 

@@ -89,6 +89,7 @@ export interface Hd44780Counters {
 }
 
 const EPS = 1e-9;
+const MAX_RECORDED = 1000;
 const SPACE = 0x20;
 
 export interface Hd44780ModelOptions {
@@ -106,7 +107,9 @@ export class Hd44780Model {
   readonly rows: number;
   readonly ddram = new Uint8Array(80).fill(SPACE);
   readonly cgram = new Uint8Array(64);
+  /** The first MAX_RECORDED violations in detail; `timingViolations` counts all of them. */
   readonly violations: TimingViolation[] = [];
+  private violationCount = 0;
   readonly counters: Hd44780Counters = { instructions: 0, dataWrites: 0, reads: 0, lost: 0, invalidAddressWrites: 0 };
   /** The module's LED backlight (not part of the controller; the wiring switches it). */
   backlight = true;
@@ -142,7 +145,7 @@ export class Hd44780Model {
   }
 
   get timingViolations(): number {
-    return this.violations.length;
+    return this.violationCount;
   }
 
   /** Sets the levels the wires have when the module powers up, without treating them as edges. */
@@ -180,7 +183,8 @@ export class Hd44780Model {
   }
 
   private violate(kind: TimingViolationKind, atMs: number, detail: string): void {
-    this.violations.push({ kind, atMs, detail });
+    this.violationCount++;
+    if (this.violations.length < MAX_RECORDED) this.violations.push({ kind, atMs, detail });
   }
 
   /** Lost transfer: during reset or while busy. Returns true when the transfer may proceed. */
