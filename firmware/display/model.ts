@@ -1,0 +1,36 @@
+// What the display shows, as the rest of the firmware hands it over. Absent (or non-finite)
+// values are shown as "--", never as 0.
+
+export type DisplayFault =
+  | 'lead-off'
+  | 'cuff-leak'
+  | 'cuff-overpressure'
+  | 'ppg-no-signal'
+  | 'temp-sensor'
+  | 'adc-saturated'
+  | 'sensor-fault';
+
+export type AlarmSeverity = 'mild' | 'critical';
+
+export type ServerState = 'ok' | 'offline' | 'authenticating';
+
+export interface DisplayModel {
+  /** From the ECG (QRS detection). */
+  heartRateBpm?: number;
+  /** From the PPG pulse sensor. */
+  pulseRateBpm?: number;
+  tempC?: number;
+  /** The last completed cuff measurement and how long ago it finished. */
+  bp?: { systolicMmHg: number; diastolicMmHg: number; ageMs: number };
+  faults: readonly DisplayFault[];
+  alarm?: { condition: string; severity: AlarmSeverity };
+  network: {
+    registered: boolean;
+    /** 0–4. */
+    signalBars: number;
+    gprs: boolean;
+    server: ServerState;
+    /** Readings waiting in the store-and-forward queue. */
+    queued: number;
+  };
+}

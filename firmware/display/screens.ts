@@ -1,0 +1,92 @@
+// The screens of a 16x2 display, as pure functions of the display model. Custom glyphs are
+// written as their stand-in symbols; the LCD driver maps them to CGRAM slots.
+//
+//   vitals   ♥ 72 P 71 36.8°C     heart rate (ECG), pulse rate (PPG), temperature
+//            BP 128/84      3m    last cuff reading and its age
+//   network  Ψ⣠⡆ GPRS      Q12    signal bars, registration/GPRS, queued readings
+//            Server ok
+//   fault    FAULT 1/2         ◘  one screen per fault
+//            Cuff leak
+//   alarm    ⍾ CRITICAL ALARM     line 1 blinks
+//            Tachycardia
+import { GLYPHS, signalBarCells } from '../lcd/glyphs.ts';
+import { MISSING, fitLine, fitNumber, formatAge, spread } from './format.ts';
+import type { DisplayFault, DisplayModel } from './model.ts';
+
+export const LCD_COLS = 16;
+export type ScreenLines = [string, string];
+
+/** Faults that make a live value meaningless: it is shown as "--" even if one is supplied. */
+const HIDES = {
+  heartRateBpm: ['lead-off'],
+  pulseRateBpm: ['ppg-no-signal'],
+  tempC: ['temp-sensor'],
+} as const satisfies Record<string, readonly DisplayFault[]>;
+
+function shown<K extends keyof typeof HIDES>(m: DisplayModel, key: K): number | undefined {
+  const hidden = (HIDES[key] as readonly DisplayFault[]).some((f) => m.faults.includes(f));
+  return hidden ? undefined : m[key];
+}
+
+export function vitalsScreen(m: DisplayModel): ScreenLines {
+  const hr = fitNumber(shown(m, 'heartRateBpm'), 3);
+  const pr = fitNumber(shown(m, 'pulseRateBpm'), 3);
+  const t = fitNumber(shown(m, 'tempC'), 4, 1);
+  const line1 = `${GLYPHS.heart.symbol}${hr} P${pr} ${t}°C`;
+  let line2: string;
+  if (m.bp && Number.isFinite(m.bp.systolicMmHg) && Number.isFinite(m.bp.diastolicMmHg)) {
+    const sys = fitNumber(m.bp.systolicMmHg, 3).trim();
+    const dia = fitNumber(m.bp.diastolicMmHg, 3).trim();
+    line2 = spread(`BP ${sys}/${dia}`, formatAge(m.bp.ageMs));
+  } else {
+    line2 = `BP ${MISSING}/${MISSING}`;
+  }
+  return [fitLine(line1), fitLine(line2)];
+}
+
+const SERVER_TEXT: Record<DisplayModel['network']['server'], string> = {
+  ok: 'Server ok',
+  offline: 'Server offline',
+  authenticating: 'Server auth...',
+};
+
+export function networkScreen(m: DisplayModel): ScreenLines {
+  const n = m.network;
+  const mode = !n.registered ? 'No net' : n.gprs ? 'GPRS' : 'GSM';
+  const bars = n.registered ? signalBarCells(n.signalBars) : '  ';
+  const q = !Number.isFinite(n.queued) || n.queued < 0 ? `Q${MISSING}` : n.queued > 9999 ? 'Q>9k' : `Q${Math.floor(n.queued)}`;
+  return [spread(`${GLYPHS.antenna.symbol}${bars} ${mode}`, q), fitLine(SERVER_TEXT[n.server])];
+}
+
+export const FAULT_TEXT: Record<DisplayFault, string> = {
+  'lead-off': 'ECG lead off',
+  'cuff-leak': 'Cuff leak',
+  'cuff-overpressure': 'Cuff overpress.',
+  'ppg-no-signal': 'Pulse no signal',
+  'temp-sensor': 'Temp sensor fail',
+  'adc-saturated': 'ADC saturated',
+  'sensor-fault': 'Sensor fault',
+};
+
+const FAULT_GLYPH: Partial<Record<DisplayFault, string>> = {
+  'lead-off': GLYPHS.heart.symbol,
+  'cuff-leak': GLYPHS.cuff.symbol,
+  'cuff-overpressure': GLYPHS.cuff.symbol,
+};
+
+/** Fault `index` of `count` (1-based on screen). */
+export function faultScreen(fault: DisplayFault, index: number, count: number): ScreenLines {
+  return [spread(`FAULT ${index + 1}/${count}`, FAULT_GLYPH[fault] ?? ''), fitLine(FAULT_TEXT[fault] ?? 'Unknown fault')];
+}
+
+/** "tachycardia" -> "Tachycardia", "low-spo2" -> "Low spo2"; only printable ASCII. */
+export function conditionText(condition: string): string {
+  const plain = condition.replace(/[-_\s]+/g, ' ').replace(/[^\x20-\x7d]/g, '?').trim();
+  return plain.length === 0 ? 'Alarm' : plain[0]!.toUpperCase() + plain.slice(1);
+}
+
+/** `on` is the blink phase: line 1 is blank in the off phase, the condition stays readable. */
+export function alarmScreen(alarm: NonNullable<DisplayModel['alarm']>, on: boolean): ScreenLines {
+  const head = alarm.severity === 'critical' ? `${GLYPHS.bell.symbol} CRITICAL ALARM` : `${GLYPHS.bell.symbol} ALARM`;
+  return [fitLine(on ? head : ''), fitLine(conditionText(alarm.condition))];
+}
