@@ -1,0 +1,260 @@
+// Streaming QRS detector of the Pan-Tompkins family (Pan & Tompkins, IEEE TBME 32(3), 1985), with
+// search-back and T-wave discrimination, designed for the sample rate given at construction.
+//
+//   raw counts -> band-pass 5-15 Hz (Butterworth biquads) -> derivative -> square
+//              -> moving-window integration (150 ms) -> peak picking -> adaptive thresholds
+//
+// All thresholds are relative to running signal and noise peak levels, so the detector works on
+// any amplitude scale (10-bit AD8232 counts, 11-bit MIT-BIH counts, millivolts). The per-sample
+// path allocates nothing: the history lives in preallocated typed-array rings.
+
+import { BiquadCascade, butterworth } from './biquad.ts';
+
+export interface QrsDetectorOptions {
+  samplingFrequencyHz: number;
+  /** Called once per detected beat, in time order, some 250 ms to ~2 s after its R peak. */
+  onBeat?: (beat: QrsBeat) => void;
+}
+
+export interface QrsBeat {
+  /** Index (0-based, counting every sample pushed) of the R peak. */
+  sampleIndex: number;
+  /** Time of the R peak from the first sample, in ms. */
+  timeMs: number;
+  /** Interval to the previous detected beat in ms, or undefined for the first beat. */
+  rrMs: number | undefined;
+  /** True when the beat was found by search-back with the lowered threshold. */
+  searchBack: boolean;
+}
+
+const LEARNING_S = 2;
+const REFRACTORY_S = 0.2;
+const T_WAVE_WINDOW_S = 0.36;
+const MWI_S = 0.15;
+const SEARCH_BACK_FACTOR = 1.66;
+const MAX_CANDIDATES = 32;
+/** After this long without a beat the signal level estimate decays, so a lasting drop in QRS amplitude is relearnt. */
+const RELEARN_AFTER_S = 3;
+
+export class QrsDetector {
+  readonly samplingFrequencyHz: number;
+  private readonly onBeat: ((beat: QrsBeat) => void) | undefined;
+  private readonly bandPass: BiquadCascade;
+  /** Delay of the band-pass at QRS frequencies (samples), to put R peaks back where they were. */
+  private readonly bandPassDelay: number;
+  private readonly mwiLen: number;
+  private readonly refractory: number;
+  private readonly tWaveWindow: number;
+  private readonly learning: number;
+  private readonly derivSpan: number;
+
+  // Rings (length a power of two) of the band-passed signal, |derivative| and squared derivative.
+  private readonly mask: number;
+  private readonly bp: Float64Array;
+  private readonly slope: Float64Array;
+  private readonly sq: Float64Array;
+  private mwiSum = 0;
+
+  private n = -1;
+  private offset = 0;
+  private prevMwi = 0;
+  private pkVal = 0;
+  private pkIdx = -1;
+
+  // Adaptive levels of signal and noise peaks of the integrated signal.
+  private spki = 0;
+  private npki = 0;
+  private learnMax = 0;
+  private learnSum = 0;
+  private lastQrsIdx = -1; // MWI peak index of the last beat
+  private lastQrsR = -1; // R-peak sample index of the last beat
+  private lastQrsSlope = 0;
+  private lastRelearn = 0;
+  private readonly rr = new Float64Array(8); // recent RR intervals in samples
+  private rrCount = 0;
+  private rrAvg: number;
+
+  // Search-back candidates: peaks below threshold since the last beat.
+  private readonly candIdx = new Float64Array(MAX_CANDIDATES);
+  private readonly candVal = new Float64Array(MAX_CANDIDATES);
+  private readonly candR = new Float64Array(MAX_CANDIDATES);
+  private readonly candSlope = new Float64Array(MAX_CANDIDATES);
+  private candCount = 0;
+
+  constructor(opts: QrsDetectorOptions) {
+    const fs = opts.samplingFrequencyHz;
+    if (!(fs >= 50 && fs <= 2000)) throw new RangeError(`sampling frequency ${fs} Hz outside 50..2000 Hz`);
+    this.samplingFrequencyHz = fs;
+    this.onBeat = opts.onBeat;
+    this.bandPass = new BiquadCascade([...butterworth('highpass', 2, 5, fs), ...butterworth('lowpass', 4, 15, fs)]);
+    this.bandPassDelay = Math.round(this.bandPass.groupDelaySamples(10, fs));
+    this.mwiLen = Math.max(1, Math.round(MWI_S * fs));
+    this.refractory = Math.round(REFRACTORY_S * fs);
+    this.tWaveWindow = Math.round(T_WAVE_WINDOW_S * fs);
+    this.learning = Math.round(LEARNING_S * fs);
+    // Derivative over ~10 ms (at least one sample): below 15 Hz any short span differentiates.
+    this.derivSpan = Math.max(1, Math.round(0.01 * fs));
+    let size = 1;
+    while (size < 1.5 * fs) size <<= 1;
+    this.mask = size - 1;
+    this.bp = new Float64Array(size);
+    this.slope = new Float64Array(size);
+    this.sq = new Float64Array(size);
+    this.rrAvg = fs; // 60/min until beats are seen
+  }
+
+  /** Samples pushed so far. */
+  get sampleCount(): number {
+    return this.n + 1;
+  }
+
+  /** Processes one sample (any scale). Returns the number of beats reported during this call. */
+  push(x: number): number {
+    const n = ++this.n;
+    if (n === 0) this.offset = x; // start the filters from the first value, not from a step
+    const m = this.mask;
+    const y = this.bandPass.step(x - this.offset);
+    this.bp[n & m] = y;
+    const d = (y - this.bp[(n - this.derivSpan) & m]!) / this.derivSpan;
+    this.slope[n & m] = Math.abs(d);
+    const s = d * d;
+    this.mwiSum += s - (n >= this.mwiLen ? this.sq[(n - this.mwiLen) & m]! : 0);
+    this.sq[n & m] = s;
+    // Recompute the running sum now and then so rounding errors cannot accumulate.
+    if ((n & 0xffff) === 0) {
+      let acc = 0;
+      for (let k = 0; k < this.mwiLen && k <= n; k++) acc += this.sq[(n - k) & m]!;
+      this.mwiSum = acc;
+    }
+    const mwi = this.mwiSum / this.mwiLen;
+
+    let reported = 0;
+    if (n < this.learning) {
+      // Learning phase: levels from the first 2 s (Pan-Tompkins: signal 1/3 of max, noise 1/2 of mean).
+      if (n > 2 * this.bandPassDelay + this.mwiLen) {
+        if (mwi > this.learnMax) this.learnMax = mwi;
+        this.learnSum += mwi;
+      }
+      if (n === this.learning - 1) {
+        const counted = this.learning - 1 - (2 * this.bandPassDelay + this.mwiLen);
+        this.spki = this.learnMax / 3;
+        this.npki = counted > 0 ? (0.5 * this.learnSum) / counted : 0;
+        this.lastQrsIdx = n;
+        this.lastRelearn = n;
+      }
+      this.prevMwi = mwi;
+      return 0;
+    }
+
+    // Peak picking: a peak starts when the integrated signal rises, and is final once it has
+    // fallen to half its height or 200 ms have passed without exceeding it.
+    if (mwi > this.pkVal && mwi >= this.prevMwi) {
+      this.pkVal = mwi;
+      this.pkIdx = n;
+    } else if (this.pkVal > 0 && (mwi < 0.5 * this.pkVal || n - this.pkIdx > this.refractory)) {
+      reported += this.classify(this.pkIdx, this.pkVal);
+      this.pkVal = 0;
+    }
+    this.prevMwi = mwi;
+
+    // Search-back: no beat for 1.66 RR -> take the largest candidate above the lower threshold.
+    if (n - this.lastQrsIdx > SEARCH_BACK_FACTOR * this.rrAvg && this.candCount > 0) reported += this.searchBack();
+
+    // A long pause with nothing found: let the signal level decay (halve each second) so that a
+    // lasting drop in amplitude is relearnt, but never below 8x noise, so a flat line stays empty.
+    if (n - this.lastQrsIdx > RELEARN_AFTER_S * this.samplingFrequencyHz && n - this.lastRelearn > this.samplingFrequencyHz) {
+      this.lastRelearn = n;
+      this.spki = Math.max(this.spki * 0.5, 8 * this.npki);
+    }
+    return reported;
+  }
+
+  private thresholds(): [number, number] {
+    const thr1 = this.npki + 0.25 * (this.spki - this.npki);
+    return [thr1, Math.max(0.5 * thr1, 2 * this.npki)];
+  }
+
+  /** Locates the R peak and the maximal slope of the QRS whose integrated peak is at `idx`. */
+  private features(idx: number): [rIdx: number, slope: number] {
+    const m = this.mask;
+    // The integrated peak trails the band-passed QRS by up to the window length.
+    const from = Math.max(idx - this.mwiLen - this.derivSpan, this.n - m);
+    let best = -1, bestAbs = -1, maxSlope = 0;
+    for (let k = from; k <= idx; k++) {
+      const a = Math.abs(this.bp[k & m]!);
+      if (a > bestAbs) { bestAbs = a; best = k; }
+      const sl = this.slope[k & m]!;
+      if (sl > maxSlope) maxSlope = sl;
+    }
+    return [Math.max(0, best - this.bandPassDelay), maxSlope];
+  }
+
+  private classify(idx: number, val: number): number {
+    if (this.lastQrsR >= 0 && idx - this.lastQrsIdx < this.refractory) return 0;
+    const [rIdx, slope] = this.features(idx);
+    const [thr1, thr2] = this.thresholds();
+    const sinceLast = idx - this.lastQrsIdx;
+    const tWave = this.lastQrsR >= 0 && sinceLast < this.tWaveWindow && slope < 0.5 * this.lastQrsSlope;
+    if (val > thr1 && !tWave) {
+      this.spki = 0.125 * val + 0.875 * this.spki;
+      return this.accept(idx, rIdx, slope, false);
+    }
+    this.npki = 0.125 * val + 0.875 * this.npki;
+    if (!tWave && val > thr2) {
+      if (this.candCount === MAX_CANDIDATES) this.dropCandidates(1);
+      const c = this.candCount++;
+      this.candIdx[c] = idx;
+      this.candVal[c] = val;
+      this.candR[c] = rIdx;
+      this.candSlope[c] = slope;
+    }
+    return 0;
+  }
+
+  private dropCandidates(k: number): void {
+    this.candIdx.copyWithin(0, k, this.candCount);
+    this.candVal.copyWithin(0, k, this.candCount);
+    this.candR.copyWithin(0, k, this.candCount);
+    this.candSlope.copyWithin(0, k, this.candCount);
+    this.candCount -= k;
+  }
+
+  private searchBack(): number {
+    const [, thr2] = this.thresholds();
+    let best = -1;
+    for (let c = 0; c < this.candCount; c++) {
+      if (this.candVal[c]! > thr2 && (best < 0 || this.candVal[c]! > this.candVal[best]!)) best = c;
+    }
+    if (best < 0) {
+      this.candCount = 0;
+      return 0;
+    }
+    const idx = this.candIdx[best]!, val = this.candVal[best]!, rIdx = this.candR[best]!, slope = this.candSlope[best]!;
+    // Later candidates stay available for a further search-back, earlier ones are spent.
+    this.dropCandidates(best + 1);
+    while (this.candCount > 0 && this.candIdx[0]! - idx < this.refractory) this.dropCandidates(1);
+    this.spki = 0.25 * val + 0.75 * this.spki;
+    return this.accept(idx, rIdx, slope, true);
+  }
+
+  private accept(idx: number, rIdx: number, slope: number, searchBack: boolean): number {
+    const fs = this.samplingFrequencyHz;
+    let rrMs: number | undefined;
+    if (this.lastQrsR >= 0) {
+      const rr = rIdx - this.lastQrsR;
+      rrMs = (rr * 1000) / fs;
+      this.rr[this.rrCount++ & 7] = rr;
+      const k = Math.min(this.rrCount, 8);
+      let sum = 0;
+      for (let i = 0; i < k; i++) sum += this.rr[i]!;
+      this.rrAvg = sum / k;
+    }
+    if (!searchBack) this.candCount = 0;
+    else while (this.candCount > 0 && this.candIdx[0]! <= idx) this.dropCandidates(1);
+    this.lastQrsIdx = idx;
+    this.lastQrsR = rIdx;
+    this.lastQrsSlope = slope;
+    this.onBeat?.({ sampleIndex: rIdx, timeMs: (rIdx * 1000) / fs, rrMs, searchBack });
+    return 1;
+  }
+}
