@@ -40,6 +40,7 @@ export function detectBeats(signal: ArrayLike<number>, fsHz: number): number[] {
   const beats: number[] = [];
   const det = new QrsDetector({ samplingFrequencyHz: fsHz, onBeat: (b) => beats.push(b.sampleIndex) });
   for (let i = 0; i < signal.length; i++) det.push(signal[i]!);
+  det.flush();
   return beats;
 }
 
