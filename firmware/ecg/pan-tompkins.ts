@@ -35,6 +35,18 @@ const SEARCH_BACK_FACTOR = 1.66;
 const MAX_CANDIDATES = 32;
 /** After this long without a beat the signal level estimate decays, so a lasting drop in QRS amplitude is relearnt. */
 const RELEARN_AFTER_S = 3;
+/** While relearning, the signal level halves this often. */
+const RELEARN_STEP_S = 0.5;
+/**
+ * While relearning, no peak below this multiple of the lower quartile of the integrated signal
+ * (last 4 s) counts as a beat. For noise alone the integrated signal is roughly chi-square with
+ * about 3 degrees of freedom (10 Hz band x 150 ms x 2), whose lower quartile is 0.4 of its mean;
+ * 30 x that quartile (12 x the mean) is exceeded by noise about once in many hours, so a stopped
+ * heart is not filled in with invented beats, while a QRS even 5x smaller than before stands far
+ * above it at any realistic signal-to-noise ratio.
+ */
+const RELEARN_FLOOR_FACTOR = 30;
+const FLOOR_HISTORY = 80; // integrated-signal values kept for the quartile, one per 50 ms
 
 export class QrsDetector {
   readonly samplingFrequencyHz: number;
@@ -84,6 +96,13 @@ export class QrsDetector {
   private readonly candSlope = new Float64Array(MAX_CANDIDATES);
   private candCount = 0;
 
+  // Decimated history of the integrated signal for the relearning floor.
+  private readonly floorHist = new Float64Array(FLOOR_HISTORY);
+  private readonly floorScratch = new Float64Array(FLOOR_HISTORY);
+  private floorCount = 0;
+  private readonly floorEvery: number;
+  private relearnFloor = 0;
+
   constructor(opts: QrsDetectorOptions) {
     const fs = opts.samplingFrequencyHz;
     if (!(fs >= 50 && fs <= 2000)) throw new RangeError(`sampling frequency ${fs} Hz outside 50..2000 Hz`);
@@ -107,6 +126,7 @@ export class QrsDetector {
     this.refineHalf = Math.max(1, Math.round(0.04 * fs));
     this.baselineHalf = Math.round(0.1 * fs);
     this.rrAvg = fs; // 60/min until beats are seen
+    this.floorEvery = Math.max(1, Math.round(0.05 * fs));
   }
 
   /** Samples pushed so far. */
@@ -134,6 +154,8 @@ export class QrsDetector {
       this.mwiSum = acc;
     }
     const mwi = this.mwiSum / this.mwiLen;
+
+    if (n % this.floorEvery === 0) this.floorHist[this.floorCount++ % FLOOR_HISTORY] = mwi;
 
     let reported = 0;
     if (n < this.learning) {
@@ -167,11 +189,12 @@ export class QrsDetector {
     // Search-back: no beat for 1.66 RR -> take the largest candidate above the lower threshold.
     if (n - this.lastQrsIdx > SEARCH_BACK_FACTOR * this.rrAvg && this.candCount > 0) reported += this.searchBack();
 
-    // A long pause with nothing found: let the signal level decay (halve each second) so that a
-    // lasting drop in amplitude is relearnt, but never below 8x noise, so a flat line stays empty.
-    if (n - this.lastQrsIdx > RELEARN_AFTER_S * this.samplingFrequencyHz && n - this.lastRelearn > this.samplingFrequencyHz) {
+    // A long pause with nothing found: let the signal level decay so that a lasting drop in
+    // amplitude is relearnt, with a floor from the quiet part of the signal (see RELEARN_FLOOR_FACTOR).
+    if (n - this.lastQrsIdx > RELEARN_AFTER_S * this.samplingFrequencyHz && n - this.lastRelearn >= RELEARN_STEP_S * this.samplingFrequencyHz) {
       this.lastRelearn = n;
-      this.spki = Math.max(this.spki * 0.5, 8 * this.npki);
+      this.relearnFloor = RELEARN_FLOOR_FACTOR * this.lowerQuartile();
+      this.spki = Math.max(0.5 * this.spki, this.relearnFloor);
     }
     return reported;
   }
@@ -184,9 +207,19 @@ export class QrsDetector {
     return r;
   }
 
+  private lowerQuartile(): number {
+    const k = Math.min(this.floorCount, FLOOR_HISTORY);
+    const s = this.floorScratch.subarray(0, k);
+    s.set(this.floorHist.subarray(0, k));
+    s.sort();
+    return s[k >> 2] ?? 0;
+  }
+
   private thresholds(): [number, number] {
     const thr1 = this.npki + 0.25 * (this.spki - this.npki);
-    return [thr1, Math.max(0.5 * thr1, 2 * this.npki)];
+    const thr2 = Math.max(0.5 * thr1, 2 * this.npki);
+    if (this.n - this.lastQrsIdx <= RELEARN_AFTER_S * this.samplingFrequencyHz) return [thr1, thr2];
+    return [Math.max(thr1, this.relearnFloor), Math.max(thr2, this.relearnFloor)];
   }
 
   /** Locates the R peak and the maximal slope of the QRS whose integrated peak is at `idx`. */
