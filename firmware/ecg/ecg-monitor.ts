@@ -66,6 +66,7 @@ export class EcgMonitor {
         const sampleIndex = b.sampleIndex + start;
         const beat: QrsBeat = { ...b, sampleIndex, timeMs: (sampleIndex * 1000) / fs };
         this.rhythm.addBeat(beat.timeMs);
+        this.quality.noteBeat();
         this.onBeat?.(beat);
       },
     });
