@@ -102,6 +102,11 @@ export class QrsDetector {
   private floorCount = 0;
   private readonly floorEvery: number;
   private relearnFloor = 0;
+  // Outputs of thresholds() and features(), kept in fields so the hot path allocates nothing.
+  private thr1 = 0;
+  private thr2 = 0;
+  private featR = 0;
+  private featSlope = 0;
 
   constructor(opts: QrsDetectorOptions) {
     const fs = opts.samplingFrequencyHz;
@@ -209,21 +214,25 @@ export class QrsDetector {
 
   private lowerQuartile(): number {
     const k = Math.min(this.floorCount, FLOOR_HISTORY);
-    const s = this.floorScratch.subarray(0, k);
-    s.set(this.floorHist.subarray(0, k));
+    if (k === 0) return 0;
+    // Unused slots sort to the end, so the k valid values stay at the front (no subarray views).
+    const s = this.floorScratch;
+    for (let i = 0; i < FLOOR_HISTORY; i++) s[i] = i < k ? this.floorHist[i]! : Infinity;
     s.sort();
-    return s[k >> 2] ?? 0;
+    return s[k >> 2]!;
   }
 
-  private thresholds(): [number, number] {
+  /** Sets thr1 (detection) and thr2 (search-back) from the current levels. */
+  private thresholds(): void {
     const thr1 = this.npki + 0.25 * (this.spki - this.npki);
     const thr2 = Math.max(0.5 * thr1, 2 * this.npki);
-    if (this.n - this.lastQrsIdx <= RELEARN_AFTER_S * this.samplingFrequencyHz) return [thr1, thr2];
-    return [Math.max(thr1, this.relearnFloor), Math.max(thr2, this.relearnFloor)];
+    const relearning = this.n - this.lastQrsIdx > RELEARN_AFTER_S * this.samplingFrequencyHz;
+    this.thr1 = relearning ? Math.max(thr1, this.relearnFloor) : thr1;
+    this.thr2 = relearning ? Math.max(thr2, this.relearnFloor) : thr2;
   }
 
-  /** Locates the R peak and the maximal slope of the QRS whose integrated peak is at `idx`. */
-  private features(idx: number): [rIdx: number, slope: number] {
+  /** Locates the R peak (featR) and the maximal slope (featSlope) of the QRS whose integrated peak is at `idx`. */
+  private features(idx: number): void {
     const m = this.mask;
     // The integrated peak trails the band-passed QRS by up to the window length.
     const from = Math.max(idx - this.mwiLen - this.derivSpan, this.n - m);
@@ -234,7 +243,8 @@ export class QrsDetector {
       const sl = this.slope[k & m]!;
       if (sl > maxSlope) maxSlope = sl;
     }
-    return [this.refine(best - this.bandPassDelay), maxSlope];
+    this.featR = this.refine(best - this.bandPassDelay);
+    this.featSlope = maxSlope;
   }
 
   /**
@@ -259,8 +269,9 @@ export class QrsDetector {
 
   private classify(idx: number, val: number): number {
     if (this.lastQrsR >= 0 && idx - this.lastQrsIdx < this.refractory) return 0;
-    const [rIdx, slope] = this.features(idx);
-    const [thr1, thr2] = this.thresholds();
+    this.features(idx);
+    this.thresholds();
+    const rIdx = this.featR, slope = this.featSlope, thr1 = this.thr1, thr2 = this.thr2;
     const sinceLast = idx - this.lastQrsIdx;
     const tWave = this.lastQrsR >= 0 && sinceLast < this.tWaveWindow && slope < 0.5 * this.lastQrsSlope;
     if (val > thr1 && !tWave) {
@@ -288,7 +299,8 @@ export class QrsDetector {
   }
 
   private searchBack(): number {
-    const [, thr2] = this.thresholds();
+    this.thresholds();
+    const thr2 = this.thr2;
     let best = -1;
     for (let c = 0; c < this.candCount; c++) {
       if (this.candVal[c]! > thr2 && (best < 0 || this.candVal[c]! > this.candVal[best]!)) best = c;

@@ -105,8 +105,8 @@ export class SignalQuality {
   private referenceBandRms(): number | undefined {
     const k = Math.min(this.refCount, REFERENCE_BLOCKS);
     if (k < 2) return undefined;
-    const s = this.refScratch.subarray(0, k);
-    s.set(this.refBand.subarray(0, k));
+    const s = this.refScratch;
+    for (let i = 0; i < REFERENCE_BLOCKS; i++) s[i] = i < k ? this.refBand[i]! : Infinity;
     s.sort();
     return s[k >> 1];
   }
