@@ -34,10 +34,12 @@ test('every beat found and none invented at 100, 125, 250, 360 and 500 Hz (HRV, 
   }
 });
 
-test('tachycardia (190/min) and bradycardia (35/min) are followed beat by beat at every rate', () => {
+test('tachycardia (190/min) and bradycardia (35-50/min, late tall T waves) are followed beat by beat at every rate', () => {
   for (const fs of RATES) {
     check({ samplingFrequencyHz: fs, rrMs: regularRr(150, 315, 8) }, `${fs} Hz tachy`);
-    check({ samplingFrequencyHz: fs, rrMs: regularRr(40, 1700, 40) }, `${fs} Hz brady`);
+    for (const rr of [1200, 1700]) {
+      for (const tRelative of [0.3, 0.7]) check({ samplingFrequencyHz: fs, rrMs: regularRr(40, rr, 40), tRelative }, `${fs} Hz brady RR ${rr} ms, T ${tRelative} R`);
+    }
   }
 });
 
