@@ -64,8 +64,9 @@ export class EcgMonitor {
       onBeat: (b) => {
         if (this.faulted) return;
         const sampleIndex = b.sampleIndex + start;
-        const beat: QrsBeat = { ...b, sampleIndex, timeMs: (sampleIndex * 1000) / fs };
-        this.rhythm.addBeat(beat.timeMs);
+        const beat: QrsBeat = { ...b, sampleIndex, timeMs: (sampleIndex * 1000) / fs, energyPeakIndex: b.energyPeakIndex + start };
+        // Rhythm from the steadier fiducial (see QrsBeat.energyPeakIndex).
+        this.rhythm.addBeat((beat.energyPeakIndex * 1000) / fs);
         this.quality.noteBeat();
         this.onBeat?.(beat);
       },
