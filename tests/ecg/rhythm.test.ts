@@ -77,6 +77,20 @@ test('patterned rhythms are not AF: bigeminy, trigeminy, sinus with 2 PVCs, 2:1 
   }
 });
 
+test('frequent isolated PVCs (every 4th beat, compensatory pauses) are left out, not called AF', () => {
+  const rng = new Rng(8);
+  const rr: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    if (i % 4 === 2) rr.push(rng.normal(480, 10), rng.normal(1120, 10));
+    else rr.push(rng.normal(800, 25));
+  }
+  const [a, t] = feed(rr);
+  const r = a.report(t);
+  assert.ok(r.irregularity !== undefined && r.irregularity.ectopicIntervals >= 12, JSON.stringify(r.irregularity));
+  assert.not.ok(r.flags.irregular);
+  assert.ok(Math.abs(r.heartRateBpm! - 75) < 5);
+});
+
 test('irregularity needs 32 intervals; metrics are what the definitions say', () => {
   const rng = new Rng(3);
   const rr = af(rng, 31);
