@@ -47,6 +47,7 @@ export class EcgMonitor {
   private faulted = false;
   private faultStartMs = 0;
   private startMs = 0;
+  private implausibleSinceMs: number | undefined = undefined;
 
   constructor(opts: EcgMonitorOptions) {
     this.samplingFrequencyHz = opts.samplingFrequencyHz;
@@ -102,7 +103,12 @@ export class EcgMonitor {
     const fault = this.quality.fault();
     if (fault !== undefined) return { kind: 'fault', fault, msSinceFault: now - this.faultStartMs };
     const r = this.rhythm.report(now);
-    if (r.heartRateBpm !== undefined && r.heartRateBpm > IMPLAUSIBLE_BPM) return { kind: 'fault', fault: 'noisy', msSinceFault: 0 };
+    if (r.heartRateBpm !== undefined && r.heartRateBpm > IMPLAUSIBLE_BPM) {
+      // Noticed when asked (the rate is only computed here), so timed from the first such answer.
+      this.implausibleSinceMs ??= now;
+      return { kind: 'fault', fault: 'noisy', msSinceFault: now - this.implausibleSinceMs };
+    }
+    this.implausibleSinceMs = undefined;
     if (r.msSinceLastBeat > ASYSTOLE_MS) return { kind: 'asystole', msSinceLastBeat: r.msSinceLastBeat, flags: r.flags };
     if (r.heartRateBpm === undefined || r.medianRrMs === undefined || r.lastRrMs === undefined) return { kind: 'acquiring', msSinceStart: now - this.startMs };
     return { kind: 'ok', heartRateBpm: r.heartRateBpm, rrMs: r.lastRrMs, medianRrMs: r.medianRrMs, flags: r.flags, irregularity: r.irregularity };
