@@ -8,7 +8,7 @@
 // beat by the RR process). z is integrated with fixed-step RK4 at an internal rate and linearly
 // interpolated to whatever times the sensor asks for. Heart-rate dependence follows the paper:
 // widths bi scale by sqrt(h/60), the Q and S angles by sqrt(h/60) and P and T by its square root.
-import type { BeatCursor, BeatTrain } from './rr-process.ts';
+import { WARMUP_MS, type BeatCursor, type BeatTrain } from './rr-process.ts';
 
 const TWO_PI = 2 * Math.PI;
 
@@ -159,8 +159,9 @@ export class Ecgsyn {
     this.wanderW = TWO_PI * opts.respiratoryHz;
     this.wanderAmpMv = WANDER_MV / Math.sqrt(1 + this.wanderW * this.wanderW);
     this.wanderLag = Math.atan(this.wanderW);
-    // Start two seconds early so the output at t = 0 is past the start-up transient.
-    this.tMs = -2000;
+    // Start with the beat train's warm-up beats, so the output at t = 0 is past the start-up
+    // transient (the relaxation term's 1 s time constant).
+    this.tMs = -WARMUP_MS;
     this.gNext = this.drive(this.tMs);
   }
 

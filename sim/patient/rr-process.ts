@@ -13,31 +13,36 @@ import type { HrvSettings } from './scenarios.ts';
 
 const TWO_PI = 2 * Math.PI;
 
-/** Zero-mean, unit-variance RR modulation x(t) with the bimodal LF/HF spectrum. */
+/**
+ * Zero-mean, unit-variance RR modulation x(t) with the bimodal LF/HF spectrum. As in the paper's
+ * inverse-FFT synthesis, the components sit on a frequency grid of 1/period with amplitudes
+ * sqrt(S(f)) fixed by the spectrum and only the phases random, so the LF/HF power ratio is the
+ * configured one (over a full period exactly) rather than a random draw.
+ */
 export class RrVariability {
-  private readonly freqHz: Float64Array;
+  private readonly omega: Float64Array;
   private readonly phase: Float64Array;
   private readonly amp: Float64Array;
 
-  constructor(hrv: HrvSettings, rng: Rng, componentsPerBand = 32) {
-    const n = 2 * componentsPerBand;
-    this.freqHz = new Float64Array(n);
-    this.phase = new Float64Array(n);
-    this.amp = new Float64Array(n);
+  constructor(hrv: HrvSettings, rng: Rng, periodS = 1200) {
     const lfShare = hrv.lfHfRatio / (1 + hrv.lfHfRatio);
-    for (let i = 0; i < n; i++) {
-      const lf = i < componentsPerBand;
-      const f = lf ? rng.normal(hrv.lfHz, hrv.lfSdHz) : rng.normal(hrv.hfHz, hrv.hfSdHz);
-      this.freqHz[i] = Math.max(0.001, f);
-      this.phase[i] = rng.uniform(0, TWO_PI);
-      // Each cosine carries amp^2/2 of variance; a band's components share its power equally.
-      this.amp[i] = Math.sqrt((2 * (lf ? lfShare : 1 - lfShare)) / componentsPerBand);
-    }
+    const gauss = (f: number, c: number, sd: number) => Math.exp(-((f - c) ** 2) / (2 * sd * sd)) / sd;
+    const spectrum = (f: number) => lfShare * gauss(f, hrv.lfHz, hrv.lfSdHz) + (1 - lfShare) * gauss(f, hrv.hfHz, hrv.hfSdHz);
+    const kLo = Math.max(1, Math.floor((hrv.lfHz - 4 * hrv.lfSdHz) * periodS));
+    const kHi = Math.ceil((hrv.hfHz + 4 * hrv.hfSdHz) * periodS);
+    const ks: number[] = [];
+    for (let k = kLo; k <= kHi; k++) if (spectrum(k / periodS) > 1e-4 * spectrum(hrv.lfHz)) ks.push(k);
+    this.omega = Float64Array.from(ks, (k) => (TWO_PI * k) / periodS);
+    this.phase = Float64Array.from(ks, () => rng.uniform(0, TWO_PI));
+    const raw = ks.map((k) => spectrum(k / periodS));
+    const total = raw.reduce((a, b) => a + b, 0);
+    // Each cosine carries amp^2/2 of variance; the variances sum to 1.
+    this.amp = Float64Array.from(raw, (p) => Math.sqrt((2 * p) / total));
   }
 
   at(tS: number): number {
     let x = 0;
-    for (let i = 0; i < this.freqHz.length; i++) x += this.amp[i]! * Math.cos(TWO_PI * this.freqHz[i]! * tS + this.phase[i]!);
+    for (let i = 0; i < this.omega.length; i++) x += this.amp[i]! * Math.cos(this.omega[i]! * tS + this.phase[i]!);
     return x;
   }
 }
@@ -58,6 +63,8 @@ export interface BeatCursor {
 /** Standard deviation of the AF log-normal RR distribution (coefficient of variation ~0.25). */
 const AF_LOG_SD = 0.25;
 const KEEP_BEATS = 100_000;
+/** Beats before t = 0, ms. */
+export const WARMUP_MS = 6000;
 
 export class BeatTrain {
   /** R-peak times, ms; index i holds beat base + i. The last entry may be Infinity (no more beats). */
@@ -69,11 +76,12 @@ export class BeatTrain {
   private readonly rrCv: number;
 
   constructor(private readonly source: RhythmSource, hrv: HrvSettings, private readonly rng: Rng) {
-    this.variability = new RrVariability(hrv, rng.fork('rr-spectrum'), 32);
+    this.variability = new RrVariability(hrv, rng.fork('rr-spectrum'));
     this.rrCv = hrv.rrCv;
     const rr0 = 60_000 / source.heartRateBpm(0);
-    // The first beat lies somewhere in the RR before t = 0, so runs do not all start on an R peak.
-    const t0 = -rng.uniform(0.05, 0.95) * rr0;
+    // The train starts a few seconds before t = 0 at a random phase, so the ECG model is past its
+    // start-up transient by t = 0 and runs do not all begin on an R peak.
+    const t0 = -WARMUP_MS - rng.uniform(0.05, 0.95) * rr0;
     this.times.push(t0);
     this.nominal.push(rr0);
     this.pushNext();
@@ -93,7 +101,7 @@ export class BeatTrain {
   private pushNext(): void {
     const last = this.times[this.times.length - 1]!;
     if (last === Number.POSITIVE_INFINITY) return;
-    const rr = this.drawRr(Math.max(0, last));
+    const rr = this.drawRr(last);
     this.nominal[this.nominal.length - 1] = rr;
     let next = last + rr;
     if (this.source.rhythm(next) === 'asystole') {
