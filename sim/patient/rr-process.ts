@@ -73,11 +73,11 @@ export class BeatTrain {
   private nominal: number[] = [];
   private base = 0;
   private readonly variability: RrVariability;
-  private readonly rrCv: number;
+  private readonly hrSdBpm: number;
 
   constructor(private readonly source: RhythmSource, hrv: HrvSettings, private readonly rng: Rng) {
     this.variability = new RrVariability(hrv, rng.fork('rr-spectrum'));
-    this.rrCv = hrv.rrCv;
+    this.hrSdBpm = hrv.hrSdBpm;
     const rr0 = 60_000 / source.heartRateBpm(0);
     // The train starts a few seconds before t = 0 at a random phase, so the ECG model is past its
     // start-up transient by t = 0 and runs do not all begin on an R peak.
@@ -89,13 +89,14 @@ export class BeatTrain {
 
   /** The RR interval set at `tMs` for the current rhythm, ms. */
   private drawRr(tMs: number): number {
-    const meanRr = 60_000 / this.source.heartRateBpm(tMs);
+    const hr = this.source.heartRateBpm(tMs);
+    const meanRr = 60_000 / hr;
     if (this.source.rhythm(tMs) === 'atrial-fibrillation') {
       const z = this.rng.normal();
       const f = Math.exp(AF_LOG_SD * z - (AF_LOG_SD * AF_LOG_SD) / 2);
       return meanRr * Math.min(2.0, Math.max(0.45, f));
     }
-    return meanRr * (1 + this.rrCv * this.variability.at(tMs / 1000));
+    return meanRr * (1 + (this.hrSdBpm / hr) * this.variability.at(tMs / 1000));
   }
 
   private pushNext(): void {

@@ -24,8 +24,11 @@ export interface HrvSettings {
   hfSdHz: number;
   /** Ratio of LF to HF power. */
   lfHfRatio: number;
-  /** Standard deviation of the RR intervals as a fraction of the mean RR. */
-  rrCv: number;
+  /**
+   * Standard deviation of the heart rate, /min (the paper's hrstd): the RR standard deviation is
+   * about 60000 * hrSdBpm / HR^2 ms, so the same setting varies fast rates less in time.
+   */
+  hrSdBpm: number;
   /** Respiratory rate, Hz (baseline wander and the HF peak follow it). */
   respiratoryHz: number;
 }
@@ -60,7 +63,7 @@ export const DEFAULT_HRV: HrvSettings = {
   lfSdHz: 0.01,
   hfSdHz: 0.01,
   lfHfRatio: 0.5,
-  rrCv: 0.04,
+  hrSdBpm: 3,
   respiratoryHz: 0.25,
 };
 
@@ -110,7 +113,7 @@ export const SCENARIO_DATA: readonly ScenarioInput[] = [
     summary: 'sinus tachycardia at 135/min',
     keyframes: [kf(0, 135, 128, 84)],
     rhythm: [{ atS: 0, rhythm: 'tachycardia' }],
-    hrv: { rrCv: 0.02 },
+    hrv: { hrSdBpm: 2 },
   },
   {
     name: 'atrial-fibrillation',
@@ -186,7 +189,7 @@ export function validateScenario(input: ScenarioInput): Scenario {
   const hrv: HrvSettings = { ...DEFAULT_HRV, ...input.hrv };
   for (const [k, v] of Object.entries(hrv)) check(finite(v) && v >= 0, name, `hrv.${k} must be a non-negative number`);
   check(hrv.lfHz > 0 && hrv.hfHz > hrv.lfHz && hrv.hfHz < 0.5, name, 'hrv needs 0 < lfHz < hfHz < 0.5');
-  check(hrv.rrCv < 0.3, name, 'hrv.rrCv must be below 0.3');
+  check(hrv.hrSdBpm <= 20, name, 'hrv.hrSdBpm must be at most 20');
   const device: DeviceConditions = { ...DEFAULT_DEVICE, ...input.device };
   for (const iv of device.leadOff) check(finite(iv[0]) && finite(iv[1]) && iv[1] > iv[0] && iv[0] >= 0, name, 'lead-off intervals must be [from, to) with to > from >= 0');
   check(finite(device.cuffLeakMmHgPerS) && device.cuffLeakMmHgPerS >= 0, name, 'cuffLeakMmHgPerS must be >= 0');

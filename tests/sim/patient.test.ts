@@ -52,7 +52,7 @@ test('R wave amplitude is 1-1.6 mV above the PR segment at rest', () => {
 
 test('sinus RR: mean, SD and LF/HF power ratio as configured (McSharry spectrum)', () => {
   for (const [ratio, lo, hi] of [[0.5, 0.25, 1.0], [2, 1.0, 4.0]] as const) {
-    const s = scenarioFromValues({ heartRateBpm: 60, systolicMmHg: 120, diastolicMmHg: 80, hrv: { lfHfRatio: ratio, rrCv: 0.05 } });
+    const s = scenarioFromValues({ heartRateBpm: 60, systolicMmHg: 120, diastolicMmHg: 80, hrv: { lfHfRatio: ratio, hrSdBpm: 3 } });
     const p = createPatient(s, 21);
     // One full period of the synthesised spectrum (1200 s); the 4 Hz linear resampling of the
     // tachogram damps HF a little, so the measured ratio sits slightly above the configured one.
