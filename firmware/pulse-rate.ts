@@ -2,8 +2,9 @@
 // de-trended (slow baseline), smoothed, and followed by slowly decaying upper and lower envelopes;
 // a beat is a rising crossing of 60 % of the envelope span after the signal has been below 30 %
 // (the hysteresis keeps the dicrotic wave from counting twice), no sooner than 250 ms after the
-// last. The rate is 60000 / median of the last inter-beat intervals. A signal that is pinned to a
-// rail, flat, or has stopped pulsing is reported as a fault, never as a rate.
+// last. The rate is 60000 / the trimmed mean of the inter-beat intervals of the last 10 s (like a
+// monitor's averaging time: it smooths the breathing-driven swing of the instantaneous rate). A
+// signal that is pinned to a rail, flat, or has stopped pulsing is a fault, never a rate.
 import type { AnalogIn } from '../hal/analog.ts';
 import type { Scheduler, TimerHandle } from '../hal/clock.ts';
 
@@ -18,7 +19,9 @@ export interface PulseRateOptions {
   minSwingCounts?: number;
 }
 
-const IBI_SLOTS = 8;
+const IBI_SLOTS = 48;
+/** Averaging window for the rate, ms. */
+const WINDOW_MS = 10_000;
 const MIN_IBI_MS = 250; // 240/min
 const MAX_IBI_MS = 2000; // 30/min
 
@@ -40,6 +43,8 @@ export class PulseRateEstimator {
   private satLevel = 0;
   private lastBeatMs = Number.NaN;
   private readonly ibis = new Float64Array(IBI_SLOTS);
+  /** When each interval ended (beat time), ms. */
+  private readonly ibiEnd = new Float64Array(IBI_SLOTS);
   private readonly sorted = new Float64Array(IBI_SLOTS);
   private ibiCount = 0;
   private ibiNext = 0;
@@ -85,6 +90,7 @@ export class PulseRateEstimator {
           const ibi = beatMs - this.lastBeatMs;
           if (ibi <= MAX_IBI_MS) {
             this.ibis[this.ibiNext] = ibi;
+            this.ibiEnd[this.ibiNext] = beatMs;
             this.ibiNext = (this.ibiNext + 1) % IBI_SLOTS;
             if (this.ibiCount < IBI_SLOTS) this.ibiCount++;
           } else this.ibiCount = this.ibiNext = 0;
@@ -103,28 +109,33 @@ export class PulseRateEstimator {
     if (this.satLevel > 0.2) return { kind: 'fault', fault: 'saturated' };
     if (this.hi - this.lo < this.minSwing) return { kind: 'fault', fault: this.n * this.dtMs < 3000 ? 'settling' : 'flat' };
     const now = this.n * this.dtMs;
-    const median = this.medianIbi();
+    const ibi = this.averageIbi(now);
     const sinceBeat = Number.isNaN(this.lastBeatMs) ? now : now - this.lastBeatMs;
-    if (sinceBeat > Math.max(3000, 2.5 * (median || 0))) return { kind: 'fault', fault: now < 5000 ? 'settling' : 'no-pulse' };
-    if (this.ibiCount < 3) return { kind: 'fault', fault: 'settling' };
-    return { kind: 'ok', pulseRateBpm: 60_000 / median };
+    if (sinceBeat > Math.max(3000, 2.5 * ibi)) return { kind: 'fault', fault: now < 5000 ? 'settling' : 'no-pulse' };
+    if (ibi === 0) return { kind: 'fault', fault: 'settling' };
+    return { kind: 'ok', pulseRateBpm: 60_000 / ibi };
   }
 
-  private medianIbi(): number {
-    const k = this.ibiCount;
-    if (k === 0) return 0;
-    for (let i = 0; i < k; i++) this.sorted[i] = this.ibis[i]!;
-    // insertion sort of at most 8 values, in place
-    for (let i = 1; i < k; i++) {
-      const v = this.sorted[i]!;
-      let j = i - 1;
-      while (j >= 0 && this.sorted[j]! > v) {
-        this.sorted[j + 1] = this.sorted[j]!;
-        j--;
-      }
-      this.sorted[j + 1] = v;
+  /**
+   * Trimmed mean of the intervals that ended in the last WINDOW_MS (at least the last 3; the
+   * longest and shortest dropped when there are 5 or more); 0 if fewer than 3 are known.
+   */
+  private averageIbi(now: number): number {
+    if (this.ibiCount < 3) return 0;
+    let k = 0;
+    for (let back = 1; back <= this.ibiCount; back++) {
+      const i = (this.ibiNext - back + IBI_SLOTS) % IBI_SLOTS;
+      if (back > 3 && now - this.ibiEnd[i]! > WINDOW_MS) break;
+      this.sorted[k++] = this.ibis[i]!;
     }
-    return k % 2 ? this.sorted[k >> 1]! : (this.sorted[k / 2 - 1]! + this.sorted[k / 2]!) / 2;
+    let sum = 0, lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < k; i++) {
+      const v = this.sorted[i]!;
+      sum += v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return k >= 5 ? (sum - lo - hi) / (k - 2) : sum / k;
   }
 }
 
