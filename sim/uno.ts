@@ -17,6 +17,7 @@ import { PersistentMemory, SERIAL_FLASH_BYTES, UNO_EEPROM_BYTES } from './eeprom
 import { SimDigitalIn, SimDigitalOut } from './pins.ts';
 import { SimPwmOut } from './pwm.ts';
 import type { Rng } from './rng.ts';
+import { GaussianNoise } from './noise.ts';
 
 export const UNO_VREF_V = 5.0;
 export const UNO_ADC_BITS = 10;
@@ -58,12 +59,18 @@ class UnoAnalogIn implements AnalogIn {
   }
 }
 
+/** What drives one analog pin, and how often it was converted. */
+interface AnalogChannel {
+  source: VoltageSource | null;
+  conversions: number;
+}
+
 export class VirtualUno implements Board {
   readonly name: string;
   readonly capabilities: BoardCapabilities;
   readonly scheduler: VirtualClock;
   private readonly modes = new Map<string, PinMode>();
-  private readonly sources = new Map<AnalogPin, VoltageSource>();
+  private readonly channels = new Map<AnalogPin, AnalogChannel>(ANALOG_PINS.map((p) => [p, { source: null, conversions: 0 }]));
   private readonly analogIns = new Map<AnalogPin, UnoAnalogIn>();
   private readonly inputDrives = new Map<DigitalPin, () => boolean>();
   private readonly digitalIns = new Map<DigitalPin, SimDigitalIn>();
@@ -72,16 +79,14 @@ export class VirtualUno implements Board {
   private readonly eepromStore: PersistentMemory;
   private readonly flashStore: PersistentMemory;
   private readonly noiseV: number;
-  private readonly rng: Rng;
+  private readonly noise: GaussianNoise;
   private readonly serial: SerialPort | undefined;
   private readonly bus: I2cBus | undefined;
-  /** Conversions done, per pin (diagnostics and tests). */
-  readonly conversions = new Map<AnalogPin, number>();
 
   constructor(opts: UnoOptions) {
     this.name = opts.name ?? 'virtual Arduino Uno';
     this.scheduler = opts.clock;
-    this.rng = opts.rng;
+    this.noise = new GaussianNoise(opts.rng);
     this.noiseV = ((opts.adcNoiseLsb ?? 0.5) * UNO_VREF_V) / FULL_SCALE;
     this.serial = opts.modemSerial;
     this.bus = opts.i2c;
@@ -95,17 +100,18 @@ export class VirtualUno implements Board {
   /** Connects a voltage source (a sensor's output) to an analog pin. */
   attachAnalog(pin: AnalogPin, source: VoltageSource): void {
     if (!ANALOG_PINS.includes(pin)) throw new PinError(`${pin} is not an analog pin`);
-    this.sources.set(pin, source);
+    this.channels.get(pin)!.source = source;
   }
 
   /** Unplugs whatever drives an analog pin; it then reads 0 V through the pull-down. */
   detachAnalog(pin: AnalogPin): void {
-    this.sources.delete(pin);
+    const c = this.channels.get(pin);
+    if (c) c.source = null;
   }
 
   /** The voltage at an analog pin now, before the ADC. */
   pinVolts(pin: AnalogPin): number {
-    const s = this.sources.get(pin);
+    const s = this.channels.get(pin)?.source;
     return s ? s(this.scheduler.now()) : 0;
   }
 
@@ -133,10 +139,15 @@ export class VirtualUno implements Board {
 
   /** One ADC conversion on a pin (used by the AnalogIn objects). */
   convert(pin: AnalogPin): number {
-    const s = this.sources.get(pin);
-    const v = s ? s(this.scheduler.now()) : 0;
-    this.conversions.set(pin, (this.conversions.get(pin) ?? 0) + 1);
-    return adcCounts(v + this.noiseV * this.rng.normal());
+    const c = this.channels.get(pin)!;
+    c.conversions++;
+    const v = c.source ? c.source(this.scheduler.now()) : 0;
+    return adcCounts(v + this.noiseV * this.noise.next());
+  }
+
+  /** ADC conversions done on a pin so far. */
+  conversions(pin: AnalogPin): number {
+    return this.channels.get(pin)?.conversions ?? 0;
   }
 
   /** Power-off: releases the EEPROM and flash files (their contents are already on disk). */

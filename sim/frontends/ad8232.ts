@@ -10,6 +10,8 @@
 // bursts and a little input noise.
 import type { Rng } from '../rng.ts';
 import { Biquad } from './biquad.ts';
+import { GaussianNoise } from '../noise.ts';
+import { Phasor } from '../phasor.ts';
 
 export interface Ad8232Options {
   rng: Rng;
@@ -35,7 +37,8 @@ export class Ad8232 {
   private readonly hp: Biquad;
   private readonly lp: Biquad;
   private readonly rng: Rng;
-  private readonly mainsW: number;
+  private readonly noise: GaussianNoise;
+  private readonly mains: Phasor;
   private readonly mainsMv: number;
   private readonly noiseMv: number;
   private readonly burstMeanGapMs: number;
@@ -62,12 +65,14 @@ export class Ad8232 {
     this.hp = Biquad.highPass(0.5, fs);
     this.lp = Biquad.lowPass(40, fs);
     this.rng = opts.rng;
-    this.mainsW = (2 * Math.PI * (opts.mainsHz ?? 50)) / 1000;
+    this.noise = new GaussianNoise(opts.rng.fork('noise'));
+    // Mains on the internal grid: the k-th step is at t = k * h.
+    this.mains = new Phasor((2 * Math.PI * (opts.mainsHz ?? 50) * this.hMs) / 1000, 0);
     this.mainsMv = opts.mainsMv ?? 0.02;
     this.noiseMv = opts.noiseMv ?? 0.01;
     const rate = opts.motionBurstsPerHour ?? 0;
     this.burstMeanGapMs = rate > 0 ? 3_600_000 / rate : Number.POSITIVE_INFINITY;
-    this.burstStart = this.rng.exponential(this.burstMeanGapMs);
+    this.burstStart = rate > 0 ? this.rng.exponential(this.burstMeanGapMs) : Number.POSITIVE_INFINITY;
     this.leadOff = opts.leadOff ?? [];
     this.out = this.outPrev = this.refV;
     // Settle the high-pass on the electrode signal at t = 0 (the device was on before the run).
@@ -77,7 +82,9 @@ export class Ad8232 {
 
   /** True while the electrodes are detached. */
   leadsOff(tMs: number): boolean {
-    for (const [a, b] of this.leadOff) if (tMs >= a && tMs < b) return true;
+    // Indexed loop: this runs per internal sample and must not allocate an iterator.
+    const iv = this.leadOff;
+    for (let i = 0; i < iv.length; i++) if (tMs >= iv[i]![0] && tMs < iv[i]![1]) return true;
     return false;
   }
 
@@ -92,6 +99,7 @@ export class Ad8232 {
   }
 
   private motionMv(t: number): number {
+    if (t < this.burstStart && t >= this.burstEnd) return 0;
     if (t >= this.burstEnd) {
       if (t < this.burstStart) return 0;
       // A burst begins: 1-3 s of 1-4 Hz movement, 0.5-2 mV, then wait for the next one.
@@ -117,11 +125,13 @@ export class Ad8232 {
     this.tMs = t;
     this.outPrev = this.out;
     if (this.leadsOff(t)) {
+      this.mains.advance();
       this.wasOff = true;
       this.out = this.supplyV;
       return;
     }
-    const x = this.ecgMv(t) + this.mainsMv * Math.sin(this.mainsW * t) + this.motionMv(t) + this.noiseMv * this.rng.normal();
+    this.mains.advance();
+    const x = this.ecgMv(t) + this.mainsMv * this.mains.sin + this.motionMv(t) + this.noiseMv * this.noise.next();
     if (this.wasOff) {
       // Fast restore: the high-pass restarts from the present input.
       this.wasOff = false;

@@ -4,6 +4,7 @@
 // volume; a light low-pass smooths it. Off the finger there is no pulse: the output sits at Vcc/2
 // with noise. Too much gain (or a squeezed finger) drives it into the rails.
 import type { Rng } from '../rng.ts';
+import { GaussianNoise } from '../noise.ts';
 
 export interface PulseSensorOptions {
   rng: Rng;
@@ -24,14 +25,17 @@ export class PulseSensor {
   readonly supplyV: number;
   private readonly gain: number;
   private readonly noiseV: number;
-  private readonly rng: Rng;
+  private readonly noise: GaussianNoise;
+  private lastDt = Number.NaN;
+  private aHp = 0;
+  private aLp = 0;
   private readonly offFinger: ReadonlyArray<readonly [number, number]>;
   private lastMs = Number.NaN;
   private baseline = 0;
   private smooth = 0;
 
   constructor(private readonly ppg: (tMs: number) => number, opts: PulseSensorOptions) {
-    this.rng = opts.rng;
+    this.noise = new GaussianNoise(opts.rng);
     this.supplyV = opts.supplyV ?? 5;
     this.gain = opts.gainVPerUnit ?? 3;
     this.noiseV = (opts.noiseMv ?? 4) / 1000;
@@ -39,7 +43,8 @@ export class PulseSensor {
   }
 
   onFinger(tMs: number): boolean {
-    for (const [a, b] of this.offFinger) if (tMs >= a && tMs < b) return false;
+    const iv = this.offFinger;
+    for (let i = 0; i < iv.length; i++) if (tMs >= iv[i]![0] && tMs < iv[i]![1]) return false;
     return true;
   }
 
@@ -51,11 +56,17 @@ export class PulseSensor {
       this.smooth = 0;
     } else {
       const dt = Math.max(0, tMs - this.lastMs);
-      this.baseline += (x - this.baseline) * (1 - Math.exp(-dt / HP_TAU_MS));
-      this.smooth += (x - this.baseline - this.smooth) * (1 - Math.exp(-dt / LP_TAU_MS));
+      if (dt !== this.lastDt) {
+        // Sampled at a fixed rate the coefficients never change; compute them once.
+        this.lastDt = dt;
+        this.aHp = 1 - Math.exp(-dt / HP_TAU_MS);
+        this.aLp = 1 - Math.exp(-dt / LP_TAU_MS);
+      }
+      this.baseline += (x - this.baseline) * this.aHp;
+      this.smooth += (x - this.baseline - this.smooth) * this.aLp;
     }
     this.lastMs = tMs;
-    const v = this.supplyV / 2 + this.gain * this.smooth + this.noiseV * this.rng.normal();
+    const v = this.supplyV / 2 + this.gain * this.smooth + this.noiseV * this.noise.next();
     return v < 0 ? 0 : v > this.supplyV ? this.supplyV : v;
   }
 }

@@ -9,6 +9,7 @@
 // interpolated to whatever times the sensor asks for. Heart-rate dependence follows the paper:
 // widths bi scale by sqrt(h/60), the Q and S angles by sqrt(h/60) and P and T by its square root.
 import { WARMUP_MS, type BeatCursor, type BeatTrain } from './rr-process.ts';
+import { Phasor } from '../phasor.ts';
 
 const TWO_PI = 2 * Math.PI;
 
@@ -149,7 +150,10 @@ export class Ecgsyn {
   private segRate = 0;
   /** Steady response of dz/dt = -(z - A sin(wt + φ)): amplitude and phase lag. */
   private readonly wanderAmpMv: number;
-  private readonly wanderLag: number;
+  /** The wander's steady response on the integration grid, and its last two values. */
+  private readonly wander: Phasor;
+  private w = 0;
+  private wPrev = 0;
 
   constructor(private readonly beats: BeatTrain, private readonly opts: EcgsynOptions) {
     const fs = opts.fsHz ?? 500;
@@ -158,10 +162,11 @@ export class Ecgsyn {
     this.gain = R_AMPLITUDE_MV / modelPeakAt60();
     this.wanderW = TWO_PI * opts.respiratoryHz;
     this.wanderAmpMv = WANDER_MV / Math.sqrt(1 + this.wanderW * this.wanderW);
-    this.wanderLag = Math.atan(this.wanderW);
     // Start with the beat train's warm-up beats, so the output at t = 0 is past the start-up
     // transient (the relaxation term's 1 s time constant).
     this.tMs = -WARMUP_MS;
+    this.wander = new Phasor(this.wanderW * this.hS, this.wanderW * this.tMs * 0.001 + opts.phases[0] - Math.atan(this.wanderW));
+    this.w = this.wPrev = this.wanderAmpMv * this.wander.sin;
     this.gNext = this.drive(this.tMs);
   }
 
@@ -217,14 +222,18 @@ export class Ecgsyn {
     this.z = z + (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
     this.tMs = t + this.hMs;
     this.gNext = g1;
+    this.wander.advance();
+    this.wPrev = this.w;
+    this.w = this.wanderAmpMv * this.wander.sin;
   }
 
   /** ECG at tMs, mV (non-decreasing times; an earlier time gets the latest interval). */
   ecgMv(tMs: number): number {
     while (this.tMs < tMs) this.step();
     const frac = 1 - (this.tMs - tMs) / this.hMs;
-    const z = frac <= 0 ? this.zPrev : this.zPrev + (this.z - this.zPrev) * frac;
-    let mv = this.gain * z + this.wanderAmpMv * Math.sin(this.wanderW * tMs * 0.001 + this.opts.phases[0] - this.wanderLag);
+    let mv: number;
+    if (frac <= 0) mv = this.gain * this.zPrev + this.wPrev;
+    else mv = this.gain * (this.zPrev + (this.z - this.zPrev) * frac) + this.wPrev + (this.w - this.wPrev) * frac;
     if (this.af) {
       // Fibrillatory waves, ~0.05 mV at 5-7 Hz, replace the P wave.
       const s = tMs * 0.001 * TWO_PI;

@@ -28,10 +28,12 @@ export class RrVariability {
     const lfShare = hrv.lfHfRatio / (1 + hrv.lfHfRatio);
     const gauss = (f: number, c: number, sd: number) => Math.exp(-((f - c) ** 2) / (2 * sd * sd)) / sd;
     const spectrum = (f: number) => lfShare * gauss(f, hrv.lfHz, hrv.lfSdHz) + (1 - lfShare) * gauss(f, hrv.hfHz, hrv.hfSdHz);
-    const kLo = Math.max(1, Math.floor((hrv.lfHz - 4 * hrv.lfSdHz) * periodS));
-    const kHi = Math.ceil((hrv.hfHz + 4 * hrv.hfSdHz) * periodS);
+    // Components beyond 3 sd of either peak carry < 1 % of its density; leave them out.
+    const kLo = Math.max(1, Math.floor((hrv.lfHz - 3 * hrv.lfSdHz) * periodS));
+    const kHi = Math.ceil((hrv.hfHz + 3 * hrv.hfSdHz) * periodS);
     const ks: number[] = [];
-    for (let k = kLo; k <= kHi; k++) if (spectrum(k / periodS) > 1e-4 * spectrum(hrv.lfHz)) ks.push(k);
+    const near = (f: number) => Math.abs(f - hrv.lfHz) <= 3 * hrv.lfSdHz || Math.abs(f - hrv.hfHz) <= 3 * hrv.hfSdHz;
+    for (let k = kLo; k <= kHi; k++) if (near(k / periodS)) ks.push(k);
     this.omega = Float64Array.from(ks, (k) => (TWO_PI * k) / periodS);
     this.phase = Float64Array.from(ks, () => rng.uniform(0, TWO_PI));
     const raw = ks.map((k) => spectrum(k / periodS));
