@@ -37,6 +37,26 @@ for (const [scenario, fs, label] of cases) {
   });
 }
 
+test('atrial fibrillation: the pulse rate tracks the real ventricular rate over its 10 s window (within 6/min)', async () => {
+  const w = new World({ scenario: 'atrial-fibrillation', seed: 9 });
+  const m = new PulseRateMonitor(w.uno.analogIn(PIN_MAP.pulse), w.uno.scheduler, 100);
+  m.start();
+  let checked = 0;
+  w.clock.every(5000, () => {
+    const now = w.clock.now();
+    if (now < 15_000) return;
+    // The rate the heart actually beat at over the last 10 s (AF wanders around its mean).
+    const beats = w.patient.beatTimesMs().filter((t) => t > now - 10_000 && t <= now);
+    const actual = ((beats.length - 1) * 60_000) / (beats[beats.length - 1]! - beats[0]!);
+    const r = m.reading();
+    assert.is(r.kind, 'ok');
+    if (r.kind === 'ok') assert.ok(Math.abs(r.pulseRateBpm - actual) <= 6, `${now}: ${r.pulseRateBpm} vs ${actual}`);
+    checked++;
+  });
+  await w.runUntil(120_000);
+  assert.ok(checked >= 20);
+});
+
 test('pulse rate follows a rising heart rate (fever: 72 -> ~80/min over 10 min)', async () => {
   const checks = await pulseRun('fever', 100, 5, 600_000);
   for (const c of checks.filter((c) => c.t >= 15_000)) {
