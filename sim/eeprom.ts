@@ -16,15 +16,13 @@ export const ERASED_BYTE = 0xff;
 export const EEPROM_ENDURANCE_CYCLES = 100_000;
 
 export class PersistentMemory implements NonVolatileStore {
-  private readonly mem: Uint8Array;
+  private memory: Uint8Array | null = null;
   private fd: number | null = null;
-  /** Writes per byte, to show wear (an EEPROM cell is good for ~100k). */
-  private readonly writes: Uint32Array;
+  /** Writes per byte, to show wear (an EEPROM cell is good for ~100k); allocated on first write. */
+  private writes: Uint32Array | null = null;
 
   constructor(readonly size: number, readonly path?: string) {
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`store size must be a positive integer, got ${size}`);
-    this.mem = new Uint8Array(size).fill(ERASED_BYTE);
-    this.writes = new Uint32Array(size);
     if (path !== undefined) {
       const fd = openSync(path, 'a+');
       closeSync(fd);
@@ -39,6 +37,11 @@ export class PersistentMemory implements NonVolatileStore {
     }
   }
 
+  /** The contents, allocated (erased) on first use: a 4 MiB flash costs nothing until touched. */
+  private get mem(): Uint8Array {
+    return (this.memory ??= new Uint8Array(this.size).fill(ERASED_BYTE));
+  }
+
   read(offset: number, length: number): Uint8Array {
     checkRange(this, offset, length);
     return this.mem.slice(offset, offset + length);
@@ -48,14 +51,15 @@ export class PersistentMemory implements NonVolatileStore {
     checkRange(this, offset, bytes.length);
     if (this.path !== undefined && this.fd === null) throw new Error(`store ${this.path} is powered off`);
     this.mem.set(bytes, offset);
-    for (let i = 0; i < bytes.length; i++) this.writes[offset + i]!++;
+    const w = (this.writes ??= new Uint32Array(this.size));
+    for (let i = 0; i < bytes.length; i++) w[offset + i]!++;
     if (this.fd !== null) writeSync(this.fd, this.mem, offset, bytes.length, offset);
   }
 
   /** Most writes any one byte has had. */
   get maxWritesPerByte(): number {
     let m = 0;
-    for (const w of this.writes) if (w > m) m = w;
+    for (const w of this.writes ?? []) if (w > m) m = w;
     return m;
   }
 

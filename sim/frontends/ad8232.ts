@@ -17,7 +17,10 @@ export interface Ad8232Options {
   rng: Rng;
   supplyV?: number;
   gain?: number;
-  /** Internal simulation rate of the analog chain, Hz. */
+  /**
+   * Internal simulation rate of the analog chain, Hz (default 250: after the 40 Hz low-pass
+   * nothing above 125 Hz is left to alias; readings between grid points are interpolated).
+   */
   fsHz?: number;
   mainsHz?: 50 | 60;
   /** Mains interference at the electrodes, mV peak. */
@@ -60,7 +63,7 @@ export class Ad8232 {
     this.supplyV = opts.supplyV ?? 3.3;
     this.refV = this.supplyV / 2;
     this.gain = opts.gain ?? 1100;
-    const fs = opts.fsHz ?? 500;
+    const fs = opts.fsHz ?? 250;
     this.hMs = 1000 / fs;
     this.hp = Biquad.highPass(0.5, fs);
     this.lp = Biquad.lowPass(40, fs);
