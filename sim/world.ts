@@ -88,6 +88,7 @@ export class World {
       mainsHz: device.mainsHz,
       motionBurstsPerHour: device.motionBurstsPerHour,
       leadOff: device.leadOff,
+      onMotionBurst: (startMs, durationMs, mv) => this.log.log('ad8232', `motion artefact from ${startMs.toFixed(0)} ms for ${durationMs.toFixed(0)} ms, ${mv.toFixed(2)} mV`),
     });
     this.pulseSensor = new PulseSensor((t) => this.patient.ppg(t), { rng: this.rng.fork('pulse-sensor'), ...opts.pulseSensor });
     this.lm35 = new Lm35((t) => this.patient.coreTempC(t), { rng: this.rng.fork('lm35'), ...opts.lm35 });
