@@ -17,6 +17,7 @@ export interface FirmataIo {
   readonly MODES: { INPUT: number; OUTPUT: number; ANALOG: number; PWM: number; I2C: number; SERIAL: number; PULLUP: number };
   readonly SERIAL_PORT_IDs: { SW_SERIAL0: number; HW_SERIAL1: number };
   on(event: string, listener: (...args: unknown[]) => void): void;
+  emit(event: string, ...args: unknown[]): boolean;
   once(event: string, listener: (...args: unknown[]) => void): void;
   removeListener(event: string, listener: (...args: unknown[]) => void): void;
   pinMode(pin: number, mode: number): void;

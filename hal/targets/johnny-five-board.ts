@@ -106,21 +106,26 @@ export class JohnnyFiveBoard implements Board {
     // that was not reset on open stays silent).
     const io = createFirmataIo(opts.transport, Math.min(2000, timeoutMs / 2));
     return new Promise((resolve, reject) => {
+      const five = johnnyFive();
+      // johnny-five has its own wall-clock connect timeout; ours (on the board's scheduler) is the
+      // one that counts: theirs is set beyond it and cleared when ours fires, so a failed connect
+      // leaves no timer keeping the process alive.
+      const j5 = new five.Board({ io, repl: false, debug: false, sigint: false, timeout: timeoutMs * 4 });
       const timer = opts.scheduler.after(timeoutMs, () => {
+        if (j5.timer !== undefined) clearTimeout(j5.timer);
         reject(new FirmataTimeoutError(`the board did not answer Firmata within ${timeoutMs} ms (is Firmata flashed? try: bsn-care flash --port PATH)`));
       });
       opts.transport.once('error', (e: Error) => {
         timer.cancel();
         reject(e);
       });
-      const five = johnnyFive();
-      // johnny-five has its own wall-clock connect timeout; ours (on the board's scheduler) is the
-      // one that counts, theirs is set well beyond it and only reported if it ever fires first.
-      const j5 = new five.Board({ io, repl: false, debug: false, sigint: false, timeout: timeoutMs * 4 });
       j5.on('error', (e: unknown) => {
         timer.cancel();
         reject(new FirmataTimeoutError(`johnny-five: ${e instanceof Error ? e.message : String(e)}`));
       });
+      // johnny-five passes Firmata's 'ready' on only after a 'connect' (the port's 'open'); a port
+      // we opened beforehand (to report a busy or missing port) has already sent it.
+      if ((opts.transport as Duplex & { isOpen?: boolean }).isOpen === true) queueMicrotask(() => io.emit('connect'));
       j5.once('ready', () => {
         timer.cancel();
         const f = io.firmware;
@@ -290,11 +295,22 @@ export class JohnnyFiveBoard implements Board {
   close(): void {
     this.eepromStore.close();
     this.flashStore.close();
-    this.opts.transport.destroy();
+    closeTransport(this.opts.transport);
+  }
+}
+
+/** Closes a serialport stream (its destroy() leaves the device open) or ends another stream. */
+export function closeTransport(t: Duplex): void {
+  const closable = t as Duplex & { close?: (cb?: (err?: Error | null) => void) => void; isOpen?: boolean };
+  if (typeof closable.close === 'function') {
+    if (closable.isOpen !== false) closable.close(() => undefined);
+  } else {
+    t.destroy();
   }
 }
 
 interface FiveBoard {
+  timer?: ReturnType<typeof setTimeout>;
   once(event: 'ready', listener: () => void): void;
   on(event: 'error', listener: (e: unknown) => void): void;
 }

@@ -19,6 +19,11 @@ export interface EmulatorClockOptions {
   sliceMs?: number;
   /** Called after each slice (the USART stream flushes its bytes to the host here). */
   afterSlice?: () => void;
+  /**
+   * Keep emulated time from running ahead of the wall clock (for a board behind a real serial
+   * port, where the host program runs on wall time). Default: as fast as the CPU allows.
+   */
+  realTime?: boolean;
 }
 
 export class EmulatorScheduler implements Scheduler {
@@ -27,11 +32,15 @@ export class EmulatorScheduler implements Scheduler {
   private running = false;
   private readonly sliceMs: number;
   private readonly afterSlice: (() => void)[] = [];
+  private readonly realTime: boolean;
+  private wallStart = 0;
+  private emuStart = 0;
   /** Wall-clock ms spent executing the CPU, for speed figures. */
   cpuWallMs = 0;
 
   constructor(private readonly uno: EmulatedUno, opts: EmulatorClockOptions = {}) {
     this.sliceMs = opts.sliceMs ?? 1;
+    this.realTime = opts.realTime ?? false;
     if (opts.afterSlice) this.afterSlice.push(opts.afterSlice);
   }
 
@@ -84,10 +93,21 @@ export class EmulatorScheduler implements Scheduler {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.wallStart = performance.now();
+    this.emuStart = this.now();
     const slice = (): void => {
       if (!this.running) return;
       const t0 = performance.now();
-      this.uno.runUntil(Math.min(this.now() + this.sliceMs, Math.max(this.nextDue(), this.now() + 0.01)));
+      let until = Math.min(this.now() + this.sliceMs, Math.max(this.nextDue(), this.now() + 0.01));
+      if (this.realTime) {
+        const wallNow = this.emuStart + (t0 - this.wallStart);
+        if (wallNow <= this.now()) {
+          setTimeout(slice, 1);
+          return;
+        }
+        until = Math.min(until, wallNow);
+      }
+      this.uno.runUntil(until);
       this.cpuWallMs += performance.now() - t0;
       this.uno.pumpRx();
       for (const f of this.afterSlice) f();

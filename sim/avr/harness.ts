@@ -14,12 +14,12 @@ export interface EmulatedUnoRig {
 }
 
 /** Loads an Intel HEX image into a fresh emulated Uno and starts it on the event loop. */
-export function startEmulatedUno(hexText: string, opts: { sliceMs?: number } = {}): EmulatedUnoRig {
+export function startEmulatedUno(hexText: string, opts: { sliceMs?: number; realTime?: boolean } = {}): EmulatedUnoRig {
   const img = parseIntelHex(hexText);
   if (!img.ok) throw new Error(`flash image: ${img.error.message}`);
   const uno = new EmulatedUno(img.image);
   const stream = new UsartStream(uno);
-  const clock = new EmulatorScheduler(uno, { ...(opts.sliceMs !== undefined ? { sliceMs: opts.sliceMs } : {}), afterSlice: () => stream.flush() });
+  const clock = new EmulatorScheduler(uno, { ...(opts.sliceMs !== undefined ? { sliceMs: opts.sliceMs } : {}), realTime: opts.realTime ?? false, afterSlice: () => stream.flush() });
   clock.start();
   return {
     uno,

@@ -1,0 +1,141 @@
+// `bsn-care run --board PATH --modem PATH`: the device firmware on real hardware. The Uno runs
+// Firmata (bsn-care flash); this process is the firmware's host, talking to the board through
+// johnny-five, to the modem through a host serial port (USB-RS232 adapter into the MAX232) or the
+// board's Firmata serial passthrough (`--modem firmata`, StandardFirmataPlus 2.5+).
+import { parseArgs } from 'node:util';
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { UsageError, type Command } from '../command.ts';
+import type { Scheduler } from '../../hal/clock.ts';
+import type { SerialPort } from '../../hal/serial.ts';
+import { FirmataTimeoutError, JohnnyFiveBoard, closeTransport } from '../../hal/targets/johnny-five-board.ts';
+import { PortOpenError, openSerialStream } from '../../hal/targets/firmata-transport.ts';
+import { J5HostSerial } from '../../hal/targets/j5-host-serial.ts';
+import { J5WallClock } from '../../hal/targets/j5-wall-clock.ts';
+import { createLcd, DEFAULT_PARALLEL_PINS } from '../../firmware/lcd/board.ts';
+import { setupLcd } from '../../firmware/display/controller.ts';
+import type { Board } from '../../hal/board.ts';
+
+export type LcdChoice = 'pcf8574' | 'parallel';
+
+export interface RunningDevice {
+  stop(): void;
+}
+
+/**
+ * Starts the firmware on the connected board. Until the sensing device application is merged this
+ * brings up the LCD (the firmware's driver) and reports the sampling the board allows.
+ */
+export async function startDevice(board: Board, lcd: LcdChoice, log: (line: string) => void): Promise<RunningDevice> {
+  const minMs = board.capabilities.minSampleIntervalMs;
+  const ecgHz = Math.min(250, Math.floor(1000 / minMs));
+  if (ecgHz < 250) log(`ECG at ${ecgHz} Hz: ${board.name} samples at most every ${minMs} ms (250 Hz asked)`);
+  const display = createLcd(board, lcd === 'pcf8574' ? { kind: 'backpack' } : { kind: 'parallel', pins: DEFAULT_PARALLEL_PINS });
+  await setupLcd(display);
+  display.writeScreen(['bsn-care', `ECG ${ecgHz} Hz`.padEnd(16)]);
+  return { stop: () => undefined };
+}
+
+export interface HardwareOptions {
+  boardPath: string;
+  /** A host serial port path, or 'firmata' for the board's passthrough. */
+  modem: string;
+  readyTimeoutMs: number;
+  storeDir?: string;
+  scheduler?: Scheduler;
+  /** Stand-in for opening the board's port (tests hand in other streams). */
+  openBoard?: (path: string) => Promise<Duplex>;
+}
+
+/** Opens the ports and completes the Firmata handshake; typed errors for each way it can fail. */
+export async function connectHardware(opts: HardwareOptions): Promise<JohnnyFiveBoard> {
+  let modemSerial: SerialPort | undefined;
+  if (opts.modem !== 'firmata') {
+    // Probe the modem port now (missing, busy), so a wiring problem is reported before the board
+    // is touched; the modem driver opens it at its own baud rate.
+    const probe = new J5HostSerial(opts.modem);
+    await probe.open(115200);
+    await probe.close();
+    modemSerial = probe;
+  }
+  const transport = await (opts.openBoard ?? openSerialStream)(opts.boardPath);
+  try {
+    return await JohnnyFiveBoard.connect({
+      transport,
+      scheduler: opts.scheduler ?? new J5WallClock(),
+      readyTimeoutMs: opts.readyTimeoutMs,
+      ...(modemSerial ? { modemSerial } : {}),
+      ...(opts.storeDir ? { storeDir: opts.storeDir } : {}),
+    });
+  } catch (e) {
+    closeTransport(transport);
+    throw e;
+  }
+}
+
+export const command: Command = {
+  name: 'run',
+  summary: 'run the device firmware on a real Arduino (Firmata) and modem',
+  usage: `Usage: bsn-care run --board PATH --modem PATH|firmata [--lcd pcf8574|parallel] [options]
+
+Runs the same firmware as the simulator on real hardware (wiring.md): the Uno running Firmata
+(flash it with bsn-care flash) on --board, the SIM800/SIM900 modem on --modem through a USB-RS232
+adapter into the MAX232, or --modem firmata for the board's serial passthrough (D2 RX, D3 TX;
+needs StandardFirmataPlus 2.5 or later).
+
+  --board PATH      the Uno's serial port (/dev/ttyACM0)
+  --modem PATH      the modem's serial port (/dev/ttyUSB0), or 'firmata'
+  --lcd KIND        pcf8574 (I2C backpack at 0x27, default) or parallel (RS D12, E D9, D4-D7 on D4 D7 D3 D2)
+  --timeout S       seconds to wait for the board to answer Firmata (default 10)
+  --store DIR       where the EEPROM and flash stand-ins live (default ~/.local/state/bsn-care)
+  --duration S      stop after S seconds (default: run until Ctrl-C)`,
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        board: { type: 'string' },
+        modem: { type: 'string' },
+        lcd: { type: 'string' },
+        timeout: { type: 'string' },
+        store: { type: 'string' },
+        duration: { type: 'string' },
+      },
+      allowPositionals: false,
+    });
+    if (!values.board) throw new UsageError('run needs --board PATH (the Uno\'s serial port)');
+    if (!values.modem) throw new UsageError('run needs --modem PATH (the modem\'s serial port) or --modem firmata');
+    const lcd = (values.lcd ?? 'pcf8574') as LcdChoice;
+    if (lcd !== 'pcf8574' && lcd !== 'parallel') throw new UsageError(`--lcd must be pcf8574 or parallel, got ${values.lcd}`);
+    const timeoutS = values.timeout === undefined ? 10 : Number(values.timeout);
+    if (!(timeoutS > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${values.timeout}`);
+    const durationS = values.duration === undefined ? undefined : Number(values.duration);
+    if (durationS !== undefined && !(durationS > 0)) throw new UsageError(`--duration must be a positive number of seconds, got ${values.duration}`);
+    if (!existsSync(values.board)) throw new UsageError(`serial port ${values.board} does not exist (is the Uno plugged in? ls /dev/ttyACM* /dev/ttyUSB*)`);
+    if (values.modem !== 'firmata' && !existsSync(values.modem)) throw new UsageError(`serial port ${values.modem} does not exist (is the USB-RS232 adapter plugged in?)`);
+    const storeDir = values.store ?? join(homedir(), '.local', 'state', 'bsn-care');
+    mkdirSync(storeDir, { recursive: true });
+
+    let board: JohnnyFiveBoard;
+    try {
+      board = await connectHardware({ boardPath: values.board, modem: values.modem, readyTimeoutMs: timeoutS * 1000, storeDir });
+    } catch (e) {
+      if (e instanceof PortOpenError || e instanceof FirmataTimeoutError) {
+        process.stderr.write(`bsn-care run: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
+    }
+    const c = board.capabilities;
+    process.stdout.write(`board: ${board.name}; analog every >= ${c.minSampleIntervalMs} ms, I2C ${c.i2c ? 'yes' : 'no'}, modem serial ${c.modemSerial ? 'yes' : 'no'}\n`);
+    const device = await startDevice(board, lcd, (line) => process.stdout.write(`${line}\n`));
+    await new Promise<void>((resolve) => {
+      if (durationS !== undefined) setTimeout(resolve, durationS * 1000);
+      process.once('SIGINT', () => resolve());
+    });
+    device.stop();
+    board.close();
+    return 0;
+  },
+};
