@@ -53,6 +53,9 @@ export interface JohnnyFiveBoardOptions {
   name?: string;
 }
 
+/** Default SoftwareSerial pins of the Firmata serial passthrough (wiring.md: free with the backpack). */
+export const FIRMATA_SERIAL_PINS = { serialRx: 'D2', serialTx: 'D3' } as const satisfies Record<string, DigitalPin>;
+
 /** Firmata's minimum sampling interval by firmware version: 10 ms before 2.5, 1 ms from 2.5. */
 export function minSampleIntervalMs(fw: FirmataFirmwareInfo): number {
   return fw.major > 2 || (fw.major === 2 && fw.minor >= 5) ? 1 : 10;
@@ -274,7 +277,7 @@ export class JohnnyFiveBoard implements Board {
     if (!this.capabilities.modemSerial) {
       throw new PinError(`no modem serial port: give a host serial port (--modem PATH); ${this.firmware.name} ${this.firmware.major}.${this.firmware.minor} has no Firmata serial passthrough (needs StandardFirmataPlus 2.5 or later)`);
     }
-    const pins = this.opts.passthroughPins ?? { rx: 'D2', tx: 'D3' };
+    const pins = this.opts.passthroughPins ?? { rx: FIRMATA_SERIAL_PINS.serialRx, tx: FIRMATA_SERIAL_PINS.serialTx };
     this.claim(pins.rx, 'serial');
     this.claim(pins.tx, 'serial');
     this.serial = new FirmataSerialPort(this.io, { rx: digitalNumber(pins.rx), tx: digitalNumber(pins.tx) });
