@@ -135,8 +135,10 @@ export class LpuClient {
     return this.failures;
   }
 
+  /** The form begin() will use: an outstanding attempt counts as unanswered once begin() is called again. */
   get nextForm(): Form {
-    return this.failures >= this.threshold && this.cred.pairs.length > 0 ? 'emergency' : 'normal';
+    const failures = this.failures + (this.attempt ? 1 : 0);
+    return failures >= this.threshold && this.cred.pairs.length > 0 ? 'emergency' : 'normal';
   }
 
   begin(lai: LocationAreaId, form: Form = this.nextForm): Result<{ ma1: Uint8Array; form: Form }, Ma1ErrorCode> {
