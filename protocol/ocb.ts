@@ -88,23 +88,74 @@ function fullBlockWords(bytes: Uint8Array, blocks: number): Uint32Array {
   return copy;
 }
 
+// The per-block loops live in small functions of their own so the JIT inlines the AES round
+// function into them (and so never allocates its result object). `st` carries Offset in words
+// 0..3 and Checksum (or Sum, for HASH) in words 4..7, in and out.
+
+function sealBlocks(xk: Uint32Array, L: Uint32Array, w: Uint32Array, m: number, st: Uint32Array): void {
+  let o0 = st[0]!, o1 = st[1]!, o2 = st[2]!, o3 = st[3]!;
+  let c0 = st[4]!, c1 = st[5]!, c2 = st[6]!, c3 = st[7]!;
+  for (let i = 1, p = 0; i <= m; i++, p += 4) {
+    const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
+    o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
+    const p0 = w[p]!, p1 = w[p + 1]!, p2 = w[p + 2]!, p3 = w[p + 3]!;
+    c0 ^= p0; c1 ^= p1; c2 ^= p2; c3 ^= p3;
+    const r = encrypt(xk, p0 ^ o0, p1 ^ o1, p2 ^ o2, p3 ^ o3);
+    w[p] = r.s0 ^ o0; w[p + 1] = r.s1 ^ o1; w[p + 2] = r.s2 ^ o2; w[p + 3] = r.s3 ^ o3;
+  }
+  st[0] = o0; st[1] = o1; st[2] = o2; st[3] = o3;
+  st[4] = c0; st[5] = c1; st[6] = c2; st[7] = c3;
+}
+
+function openBlocks(xkd: Uint32Array, L: Uint32Array, w: Uint32Array, m: number, st: Uint32Array): void {
+  let o0 = st[0]!, o1 = st[1]!, o2 = st[2]!, o3 = st[3]!;
+  let c0 = st[4]!, c1 = st[5]!, c2 = st[6]!, c3 = st[7]!;
+  for (let i = 1, p = 0; i <= m; i++, p += 4) {
+    const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
+    o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
+    const r = decrypt(xkd, w[p]! ^ o0, w[p + 1]! ^ o1, w[p + 2]! ^ o2, w[p + 3]! ^ o3);
+    const p0 = r.s0 ^ o0, p1 = r.s1 ^ o1, p2 = r.s2 ^ o2, p3 = r.s3 ^ o3;
+    c0 ^= p0; c1 ^= p1; c2 ^= p2; c3 ^= p3;
+    w[p] = p0; w[p + 1] = p1; w[p + 2] = p2; w[p + 3] = p3;
+  }
+  st[0] = o0; st[1] = o1; st[2] = o2; st[3] = o3;
+  st[4] = c0; st[5] = c1; st[6] = c2; st[7] = c3;
+}
+
+function hashBlocks(xk: Uint32Array, L: Uint32Array, a: Uint32Array, m: number, st: Uint32Array): void {
+  let o0 = st[0]!, o1 = st[1]!, o2 = st[2]!, o3 = st[3]!;
+  let s0 = st[4]!, s1 = st[5]!, s2 = st[6]!, s3 = st[7]!;
+  for (let i = 1, p = 0; i <= m; i++, p += 4) {
+    const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
+    o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
+    const r = encrypt(xk, a[p]! ^ o0, a[p + 1]! ^ o1, a[p + 2]! ^ o2, a[p + 3]! ^ o3);
+    s0 ^= r.s0; s1 ^= r.s1; s2 ^= r.s2; s3 ^= r.s3;
+  }
+  st[0] = o0; st[1] = o1; st[2] = o2; st[3] = o3;
+  st[4] = s0; st[5] = s1; st[6] = s2; st[7] = s3;
+}
+
 class AesOcb implements Ocb {
   readonly tagLength: OcbTagLength;
   private readonly xk: Uint32Array;
   private readonly xkd: Uint32Array;
   private readonly L = new Uint32Array(L_BASE + 4 * L_COUNT);
-  // Scratch, reused across calls (JS is single-threaded and no method awaits).
+  // Scratch, reused across calls (JS is single-threaded and no method awaits), so a call
+  // allocates only its result. Loops rather than fill/set/subarray: at small sizes the typed-array
+  // builtins cost more than the bytes they move.
   private readonly block = new Uint8Array(16);
-  private readonly words = new Uint32Array(4);
+  private readonly tag: Uint8Array;
+  /** Offset in words 0..3, Checksum (or Sum) in 4..7, HASH(K, A) in 8..11. */
+  private readonly state = new Uint32Array(12);
   // Ktop depends only on the nonce with its low 6 bits cleared, so consecutive counter nonces
   // share it: cache the last one (nonces are public, so this leaks nothing).
   private readonly lastTop = new Uint8Array(16);
-  private readonly lastKtop = new Uint8Array(16);
-  private haveKtop = false;
   private readonly stretch = new Uint8Array(24);
+  private haveKtop = false;
 
   constructor(key: Uint8Array, tagLength: OcbTagLength) {
     this.tagLength = tagLength;
+    this.tag = new Uint8Array(tagLength);
     this.xk = expandKeyLE(key);
     this.xkd = expandKeyDecLE(key);
     // L_* = E_K(0^128); L_$ = double(L_*); L_0 = double(L_$); L_i = double(L_{i-1}).
@@ -120,65 +171,58 @@ class AesOcb implements Ocb {
     next.fill(0);
   }
 
-  /** Offset_0 from the nonce (RFC 7253 §4.2, Nonce/bottom/Ktop/Stretch), into this.words. */
+  /** Offset_0 from the nonce (RFC 7253 §4.2: Nonce, bottom, Ktop, Stretch) into state[0..3]. */
   private initialOffset(nonce: Uint8Array): void {
     const b = this.block;
-    b.fill(0);
-    b[0] = ((this.tagLength * 8) % 128) << 1;
-    b[15 - nonce.length]! |= 1;
-    b.set(nonce, 16 - nonce.length);
+    const len = nonce.length;
+    // Nonce = num2str(TAGLEN mod 128, 7) || zeros(120 - bitlen(N)) || 1 || N
+    for (let i = 0; i < 16 - len; i++) b[i] = 0;
+    for (let i = 0; i < len; i++) b[16 - len + i] = nonce[i]!;
+    b[15 - len]! |= 1;
+    b[0]! |= ((this.tagLength * 8) % 128) << 1;
     const bottom = b[15]! & 63;
     b[15]! &= 0xc0;
+    const top = this.lastTop;
     let same = this.haveKtop;
-    for (let i = 0; same && i < 16; i++) same = b[i] === this.lastTop[i];
+    for (let i = 0; i < 16; i++) same = same && b[i] === top[i];
+    const s = this.stretch;
     if (!same) {
-      this.lastTop.set(b);
-      encryptBlock(this.xk, b);
-      this.lastKtop.set(b);
+      for (let i = 0; i < 16; i++) top[i] = b[i]!;
+      const r = encrypt(this.xk, bytesToWord(b, 0), bytesToWord(b, 4), bytesToWord(b, 8), bytesToWord(b, 12));
+      wordToBytes(r.s0, s, 0); wordToBytes(r.s1, s, 4); wordToBytes(r.s2, s, 8); wordToBytes(r.s3, s, 12);
+      // Stretch = Ktop || (Ktop[1..64] xor Ktop[9..72])
+      for (let i = 0; i < 8; i++) s[16 + i] = s[i]! ^ s[i + 1]!;
       this.haveKtop = true;
     }
-    const s = this.stretch;
-    s.set(this.lastKtop);
-    for (let i = 0; i < 8; i++) s[16 + i] = s[i]! ^ s[i + 1]!;
+    // Offset_0 = Stretch[1+bottom..128+bottom]
     const byteShift = bottom >>> 3;
     const bitShift = bottom & 7;
     for (let i = 0; i < 16; i++) {
-      const hi = s[i + byteShift]! << bitShift;
-      const lo = s[i + byteShift + 1]! >>> (8 - bitShift);
-      b[i] = (hi | lo) & 0xff;
+      b[i] = ((s[i + byteShift]! << bitShift) | (s[i + byteShift + 1]! >>> (8 - bitShift))) & 0xff;
     }
-    for (let j = 0; j < 4; j++) this.words[j] = bytesToWord(b, 4 * j);
+    const st = this.state;
+    st[0] = bytesToWord(b, 0); st[1] = bytesToWord(b, 4); st[2] = bytesToWord(b, 8); st[3] = bytesToWord(b, 12);
   }
 
-  /** HASH(K, A) of RFC 7253 §4.1, into this.words. */
+  /** HASH(K, A) of RFC 7253 §4.1 into state[8..11]; uses state[0..7]. */
   private hash(ad: Uint8Array): void {
     const L = this.L;
-    const xk = this.xk;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+    const st = this.state;
+    for (let j = 0; j < 12; j++) st[j] = 0;
+    if (ad.length === 0) return;
     const m = ad.length >>> 4;
-    if (m > 0) {
-      const a = fullBlockWords(ad, m);
-      for (let i = 1, p = 0; i <= m; i++, p += 4) {
-        const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
-        o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
-        const r = encrypt(xk, a[p]! ^ o0, a[p + 1]! ^ o1, a[p + 2]! ^ o2, a[p + 3]! ^ o3);
-        s0 ^= r.s0; s1 ^= r.s1; s2 ^= r.s2; s3 ^= r.s3;
-      }
-    }
+    if (m > 0) hashBlocks(this.xk, L, fullBlockWords(ad, m), m, st);
     const rem = ad.length & 15;
     if (rem > 0) {
+      // CipherInput = (A_* || 1 || zeros) xor Offset_m xor L_*
       const b = this.block;
-      b.fill(0);
-      b.set(ad.subarray(m * 16));
-      b[rem] = 0x80;
-      o0 ^= L[L_STAR]!; o1 ^= L[L_STAR + 1]!; o2 ^= L[L_STAR + 2]!; o3 ^= L[L_STAR + 3]!;
-      const r = encrypt(xk, bytesToWord(b, 0) ^ o0, bytesToWord(b, 4) ^ o1, bytesToWord(b, 8) ^ o2, bytesToWord(b, 12) ^ o3);
-      s0 ^= r.s0; s1 ^= r.s1; s2 ^= r.s2; s3 ^= r.s3;
-      b.fill(0);
+      const base = m * 16;
+      for (let j = 0; j < 16; j++) b[j] = j < rem ? ad[base + j]! : j === rem ? 0x80 : 0;
+      for (let j = 0; j < 4; j++) st[j] = st[j]! ^ L[L_STAR + j]! ^ bytesToWord(b, 4 * j);
+      const r = encrypt(this.xk, st[0]!, st[1]!, st[2]!, st[3]!);
+      st[4] ^= r.s0; st[5] ^= r.s1; st[6] ^= r.s2; st[7] ^= r.s3;
     }
-    const w = this.words;
-    w[0] = s0; w[1] = s1; w[2] = s2; w[3] = s3;
+    st[8] = st[4]!; st[9] = st[5]!; st[10] = st[6]!; st[11] = st[7]!;
   }
 
   private checkNonce(nonce: Uint8Array): void {
@@ -187,46 +231,28 @@ class AesOcb implements Ocb {
   }
 
   /**
-   * The whole of OCB-ENCRYPT / OCB-DECRYPT over `buf[0..n)` in place (plaintext in for sealing,
-   * ciphertext in for opening), `tail` holding the input's final partial block. Writes the full
-   * 16-byte tag into this.block.
+   * OCB-ENCRYPT / OCB-DECRYPT of RFC 7253 §4.2/4.3 over `buf` in place (plaintext in for sealing,
+   * ciphertext in for opening). Leaves the first tagLength bytes of the tag in this.tag.
    */
-  private run(nonce: Uint8Array, buf: Uint8Array, n: number, tail: Uint8Array, ad: Uint8Array, sealing: boolean): void {
+  private run(nonce: Uint8Array, buf: Uint8Array, ad: Uint8Array, sealing: boolean): void {
     const L = this.L;
     const xk = this.xk;
+    const st = this.state;
+    const n = buf.length;
     const m = n >>> 4;
     const rem = n & 15;
-    if (ad.length > 0) this.hash(ad);
-    else this.words.fill(0);
-    const h0 = this.words[0]!, h1 = this.words[1]!, h2 = this.words[2]!, h3 = this.words[3]!;
+    this.hash(ad);
     this.initialOffset(nonce);
-    let o0 = this.words[0]!, o1 = this.words[1]!, o2 = this.words[2]!, o3 = this.words[3]!;
-    let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+    st[4] = 0; st[5] = 0; st[6] = 0; st[7] = 0;
     if (m > 0) {
       const w = new Uint32Array(buf.buffer, buf.byteOffset, m * 4);
       if (!isLE) swap32(w);
-      if (sealing) {
-        for (let i = 1, p = 0; i <= m; i++, p += 4) {
-          const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
-          o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
-          const p0 = w[p]!, p1 = w[p + 1]!, p2 = w[p + 2]!, p3 = w[p + 3]!;
-          c0 ^= p0; c1 ^= p1; c2 ^= p2; c3 ^= p3;
-          const r = encrypt(xk, p0 ^ o0, p1 ^ o1, p2 ^ o2, p3 ^ o3);
-          w[p] = r.s0 ^ o0; w[p + 1] = r.s1 ^ o1; w[p + 2] = r.s2 ^ o2; w[p + 3] = r.s3 ^ o3;
-        }
-      } else {
-        const xkd = this.xkd;
-        for (let i = 1, p = 0; i <= m; i++, p += 4) {
-          const l = L_BASE + 4 * (31 - Math.clz32(i & -i));
-          o0 ^= L[l]!; o1 ^= L[l + 1]!; o2 ^= L[l + 2]!; o3 ^= L[l + 3]!;
-          const r = decrypt(xkd, w[p]! ^ o0, w[p + 1]! ^ o1, w[p + 2]! ^ o2, w[p + 3]! ^ o3);
-          const p0 = r.s0 ^ o0, p1 = r.s1 ^ o1, p2 = r.s2 ^ o2, p3 = r.s3 ^ o3;
-          c0 ^= p0; c1 ^= p1; c2 ^= p2; c3 ^= p3;
-          w[p] = p0; w[p + 1] = p1; w[p + 2] = p2; w[p + 3] = p3;
-        }
-      }
+      if (sealing) sealBlocks(xk, L, w, m, st);
+      else openBlocks(this.xkd, L, w, m, st);
       if (!isLE) swap32(w);
     }
+    let o0 = st[0]!, o1 = st[1]!, o2 = st[2]!, o3 = st[3]!;
+    let c0 = st[4]!, c1 = st[5]!, c2 = st[6]!, c3 = st[7]!;
     const b = this.block;
     if (rem > 0) {
       // Offset_* = Offset_m ^ L_*; Pad = E_K(Offset_*); out_* = in_* ^ Pad[0..rem).
@@ -234,16 +260,25 @@ class AesOcb implements Ocb {
       const r = encrypt(xk, o0, o1, o2, o3);
       wordToBytes(r.s0, b, 0); wordToBytes(r.s1, b, 4); wordToBytes(r.s2, b, 8); wordToBytes(r.s3, b, 12);
       const base = m * 16;
-      for (let j = 0; j < rem; j++) buf[base + j] = tail[j]! ^ b[j]!;
-      // Checksum_* ^= P_* || 1 || 0*, where P_* is the plaintext tail (input when sealing).
-      b.fill(0);
-      b.set(sealing ? tail : buf.subarray(base, n));
+      // b becomes P_* || 1 || zeros, for Checksum_* = Checksum_m ^ (P_* || 1 || zeros).
+      for (let j = 0; j < rem; j++) {
+        const x = buf[base + j]!;
+        const y = x ^ b[j]!;
+        buf[base + j] = y;
+        b[j] = sealing ? x : y;
+      }
       b[rem] = 0x80;
+      for (let j = rem + 1; j < 16; j++) b[j] = 0;
       c0 ^= bytesToWord(b, 0); c1 ^= bytesToWord(b, 4); c2 ^= bytesToWord(b, 8); c3 ^= bytesToWord(b, 12);
+      for (let j = 0; j < 16; j++) b[j] = 0;
     }
-    // Tag = E_K(Checksum ^ Offset ^ L_$) ^ HASH(K, A)
-    const t = encrypt(xk, c0 ^ o0 ^ L[L_DOLLAR]!, c1 ^ o1 ^ L[L_DOLLAR + 1]!, c2 ^ o2 ^ L[L_DOLLAR + 2]!, c3 ^ o3 ^ L[L_DOLLAR + 3]!);
-    wordToBytes(t.s0 ^ h0, b, 0); wordToBytes(t.s1 ^ h1, b, 4); wordToBytes(t.s2 ^ h2, b, 8); wordToBytes(t.s3 ^ h3, b, 12);
+    // Tag = E_K(Checksum_* ^ Offset_* ^ L_$) ^ HASH(K, A)
+    const r = encrypt(xk, c0 ^ o0 ^ L[L_DOLLAR]!, c1 ^ o1 ^ L[L_DOLLAR + 1]!, c2 ^ o2 ^ L[L_DOLLAR + 2]!, c3 ^ o3 ^ L[L_DOLLAR + 3]!);
+    wordToBytes(r.s0 ^ st[8]!, b, 0); wordToBytes(r.s1 ^ st[9]!, b, 4); wordToBytes(r.s2 ^ st[10]!, b, 8); wordToBytes(r.s3 ^ st[11]!, b, 12);
+    const tag = this.tag;
+    for (let j = 0; j < tag.length; j++) tag[j] = b[j]!;
+    for (let j = 0; j < 16; j++) b[j] = 0;
+    for (let j = 0; j < 12; j++) st[j] = 0;
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, associatedData?: Uint8Array): Uint8Array {
@@ -251,12 +286,13 @@ class AesOcb implements Ocb {
     requireBytes(plaintext, 'plaintext');
     const ad = associatedData === undefined ? EMPTY : requireBytes(associatedData, 'associated data');
     const n = plaintext.length;
-    const out = new Uint8Array(n + this.tagLength);
-    const full = n & ~15;
-    out.set(plaintext.subarray(0, full));
-    this.run(nonce, out, n, plaintext.subarray(full), ad, true);
-    out.set(this.block.subarray(0, this.tagLength), n);
-    this.block.fill(0);
+    const t = this.tagLength;
+    const out = new Uint8Array(n + t);
+    out.set(plaintext);
+    const body = out.subarray(0, n);
+    this.run(nonce, body, ad, true);
+    const tag = this.tag;
+    for (let j = 0; j < t; j++) { out[n + j] = tag[j]!; tag[j] = 0; }
     return out;
   }
 
@@ -266,12 +302,12 @@ class AesOcb implements Ocb {
     const ad = associatedData === undefined ? EMPTY : requireBytes(associatedData, 'associated data');
     if (sealed.length < this.tagLength) return { ok: false, error: 'too-short' };
     const n = sealed.length - this.tagLength;
+    // Not sealed.slice(): on a Node Buffer that is a view, and we decrypt in place.
     const out = new Uint8Array(n);
-    const full = n & ~15;
-    out.set(sealed.subarray(0, full));
-    this.run(nonce, out, n, sealed.subarray(full, n), ad, false);
-    const ok = constantTimeEqual(this.block.subarray(0, this.tagLength), sealed.subarray(n));
-    this.block.fill(0);
+    out.set(sealed.subarray(0, n));
+    this.run(nonce, out, ad, false);
+    const ok = constantTimeEqual(this.tag, sealed.subarray(n));
+    this.tag.fill(0);
     if (!ok) {
       // Never release unverified plaintext.
       out.fill(0);

@@ -188,6 +188,17 @@ test('seal and open leave their inputs untouched', () => {
   const copy2 = sealed.slice();
   assert.equal(ocb.open(nonce, sealed, a), { ok: false, error: 'auth-failed' });
   assert.equal(sealed, copy2);
+  // Node Buffers (whose slice() is a view) are Uint8Arrays too and must not be written either.
+  const buf = Buffer.from(ocb.seal(nonce, p, a));
+  const bufCopy = Buffer.from(buf);
+  const r = ocb.open(nonce, buf, a);
+  assert.ok(r.ok);
+  if (r.ok) assert.equal(r.plaintext, p);
+  assert.ok(buf.equals(bufCopy));
+  buf[buf.length - 1]! ^= 1;
+  const bufCopy2 = Buffer.from(buf);
+  assert.equal(ocb.open(nonce, buf, a), { ok: false, error: 'auth-failed' });
+  assert.ok(buf.equals(bufCopy2));
 });
 
 test('constantTimeEqual', () => {
