@@ -51,9 +51,11 @@ export function readU64be(b: Uint8Array, off: number): bigint {
   return new DataView(b.buffer, b.byteOffset + off, 8).getBigUint64(0, false);
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function toHex(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0');
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]!]!;
   return s;
 }
 

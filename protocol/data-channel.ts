@@ -29,8 +29,12 @@ export class DataChannel {
   readonly sessionId: Uint8Array;
   private readonly sendDirection: Direction;
   private readonly receiveDirection: Direction;
-  private readonly sealer: Ocb;
-  private readonly opener: Ocb;
+  private readonly sendKey: Uint8Array;
+  private readonly receiveKey: Uint8Array;
+  // OCB instances (key schedule and offset tables) are built on first use: a handshake that is
+  // never followed by data costs no AES setup.
+  private sealer: Ocb | null = null;
+  private opener: Ocb | null = null;
   private nextCounter: bigint;
   private exhausted = false;
   private readonly window = new ReplayWindow();
@@ -43,8 +47,8 @@ export class DataChannel {
     this.sessionId = new Uint8Array(keys.sessionId);
     this.sendDirection = role === 'lpu' ? 'lpu-to-server' : 'server-to-lpu';
     this.receiveDirection = role === 'lpu' ? 'server-to-lpu' : 'lpu-to-server';
-    this.sealer = createOcb(role === 'lpu' ? keys.lpuToServer : keys.serverToLpu, 16);
-    this.opener = createOcb(role === 'lpu' ? keys.serverToLpu : keys.lpuToServer, 16);
+    this.sendKey = new Uint8Array(role === 'lpu' ? keys.lpuToServer : keys.serverToLpu);
+    this.receiveKey = new Uint8Array(role === 'lpu' ? keys.serverToLpu : keys.lpuToServer);
     this.nextCounter = firstCounter;
   }
 
@@ -65,7 +69,7 @@ export class DataChannel {
     if (counter === MAX_COUNTER) this.exhausted = true;
     else this.nextCounter = counter + 1n;
     const ad = dataFramePrefix(this.sendDirection, this.sessionId, counter, plaintext.length);
-    return ok(concat(ad, this.sealer.seal(frameNonce(this.sendDirection, counter), plaintext, ad)));
+    return ok(concat(ad, (this.sealer ??= createOcb(this.sendKey, 16)).seal(frameNonce(this.sendDirection, counter), plaintext, ad)));
   }
 
   open(frame: Uint8Array): Result<OpenedFrame, OpenErrorCode> {
@@ -77,7 +81,7 @@ export class DataChannel {
     const verdict = this.window.check(f.counter);
     if (verdict === 'duplicate') return err('duplicate', `frame counter ${f.counter} was already received`);
     if (verdict === 'too-old') return err('too-old', `frame counter ${f.counter} is below the replay window`);
-    const o = this.opener.open(frameNonce(f.direction, f.counter), f.sealed, f.associatedData);
+    const o = (this.opener ??= createOcb(this.receiveKey, 16)).open(frameNonce(f.direction, f.counter), f.sealed, f.associatedData);
     if (!o.ok) return err('auth-failed', 'frame failed authentication');
     // Only an authentic frame moves the window.
     this.window.accept(f.counter);

@@ -57,20 +57,17 @@ export interface SessionKeys {
   readonly confirmTag: Uint8Array;
 }
 
-const LABELS = {
-  up: utf8('bsn-care/1 data lpu->server'),
-  down: utf8('bsn-care/1 data server->lpu'),
-  confirm: utf8('bsn-care/1 key-confirm'),
-  sessionId: utf8('bsn-care/1 session-id'),
-};
+const SESSION_INFO = utf8('bsn-care/1 session keys');
+const KEY_BLOCK_BYTES = SESSION_ID_BYTES + 2 * DATA_KEY_BYTES + CONFIRM_TAG_BYTES; // 56
 
-/** HKDF-SHA256 with IKM = kls_new and salt = Nl; one key per direction, never kls itself. */
+/**
+ * HKDF-SHA256 with IKM = kls_new, salt = Nl, info = "bsn-care/1 session keys", 56 bytes of output
+ * split in order into session id (8), LPU-to-server key (16), server-to-LPU key (16) and MA3
+ * confirmation tag (16). Never kls itself; one key per direction.
+ */
 export function sessionKeys(klsNew: Uint8Array, nl: Uint8Array): SessionKeys {
-  const prk = extract(sha256, klsNew, nl);
-  return {
-    sessionId: expand(sha256, prk, LABELS.sessionId, SESSION_ID_BYTES),
-    lpuToServer: expand(sha256, prk, LABELS.up, DATA_KEY_BYTES),
-    serverToLpu: expand(sha256, prk, LABELS.down, DATA_KEY_BYTES),
-    confirmTag: expand(sha256, prk, LABELS.confirm, CONFIRM_TAG_BYTES),
-  };
+  const block = expand(sha256, extract(sha256, klsNew, nl), SESSION_INFO, KEY_BLOCK_BYTES);
+  let o = 0;
+  const take = (n: number) => block.slice(o, (o += n));
+  return { sessionId: take(SESSION_ID_BYTES), lpuToServer: take(DATA_KEY_BYTES), serverToLpu: take(DATA_KEY_BYTES), confirmTag: take(CONFIRM_TAG_BYTES) };
 }

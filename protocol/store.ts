@@ -3,7 +3,7 @@
 // it reads and before it writes), so code that reads, awaits, then writes without
 // compare-and-swap loses updates here exactly as it would against a database.
 import { toHex } from './bytes.ts';
-import { cloneServerRecord, decodeServerRecord, encodeServerRecord, type ServerRecord } from './credential.ts';
+import { decodeServerRecord, encodeServerRecord, type ServerRecord } from './credential.ts';
 
 export type CasOutcome = 'ok' | 'conflict' | 'missing';
 
@@ -32,9 +32,17 @@ export interface MemoryServerStoreOptions {
   readonly latencyTurns?: number;
 }
 
+interface Row {
+  readonly bytes: Uint8Array;
+  readonly version: number;
+  /** The index keys this row is filed under, so an update can unfile it without decoding. */
+  readonly trSeqs: readonly number[];
+  readonly sids: readonly string[];
+}
+
 export class MemoryServerStore implements ServerStore {
   // Records are kept encoded, so nothing outside can alias or mutate stored state.
-  private readonly rows = new Map<string, Uint8Array>();
+  private readonly rows = new Map<string, Row>();
   private readonly byTrSeq = new Map<number, Set<string>>();
   private readonly bySid = new Map<string, string>();
   private readonly turns: number;
@@ -49,8 +57,8 @@ export class MemoryServerStore implements ServerStore {
 
   /** The stored bytes of a record (synchronous, for tests and snapshots), or null. */
   recordBytes(idL: Uint8Array): Uint8Array | null {
-    const b = this.rows.get(toHex(idL));
-    return b ? new Uint8Array(b) : null;
+    const row = this.rows.get(toHex(idL));
+    return row ? new Uint8Array(row.bytes) : null;
   }
 
   async getByTrSeq(trSeq: number): Promise<readonly ServerRecord[]> {
@@ -85,43 +93,39 @@ export class MemoryServerStore implements ServerStore {
     const id = toHex(next.idL);
     const old = this.rows.get(id);
     if (!old) return 'missing';
-    const stored = this.load(id);
-    if (stored.version !== expectedVersion || next.version !== expectedVersion + 1) return 'conflict';
-    this.unindex(id, stored);
+    if (old.version !== expectedVersion || next.version !== expectedVersion + 1) return 'conflict';
+    this.unindex(id, old);
     this.put(id, next);
     return 'ok';
   }
 
   private load(id: string): ServerRecord {
-    const r = decodeServerRecord(this.rows.get(id)!);
+    const r = decodeServerRecord(this.rows.get(id)!.bytes);
     // Only this class writes rows, always from encodeServerRecord: a failure is a bug, not input.
     if (!r.ok) throw new Error(`MemoryServerStore: stored record ${id} is corrupt: ${r.error.message}`);
     return r.value;
   }
 
   private put(id: string, record: ServerRecord): void {
-    const r = cloneServerRecord(record);
-    this.rows.set(id, encodeServerRecord(r));
-    const add = (t: number) => {
+    const trSeqs = record.pending ? [record.current.trSeq, record.pending.trSeq] : [record.current.trSeq];
+    const sids = record.pairs.map((p) => toHex(p.sid));
+    this.rows.set(id, { bytes: encodeServerRecord(record), version: record.version, trSeqs, sids });
+    for (const t of trSeqs) {
       let s = this.byTrSeq.get(t);
       if (!s) this.byTrSeq.set(t, (s = new Set()));
       s.add(id);
-    };
-    add(r.current.trSeq);
-    if (r.pending) add(r.pending.trSeq);
-    for (const p of r.pairs) this.bySid.set(toHex(p.sid), id);
+    }
+    for (const sid of sids) this.bySid.set(sid, id);
   }
 
-  private unindex(id: string, r: ServerRecord): void {
-    const del = (t: number) => {
+  private unindex(id: string, row: Row): void {
+    for (const t of row.trSeqs) {
       const s = this.byTrSeq.get(t);
       if (s) {
         s.delete(id);
         if (s.size === 0) this.byTrSeq.delete(t);
       }
-    };
-    del(r.current.trSeq);
-    if (r.pending) del(r.pending.trSeq);
-    for (const p of r.pairs) if (this.bySid.get(toHex(p.sid)) === id) this.bySid.delete(toHex(p.sid));
+    }
+    for (const sid of row.sids) if (this.bySid.get(sid) === id) this.bySid.delete(sid);
   }
 }
