@@ -59,6 +59,14 @@ export function toHex(b: Uint8Array): string {
   return s;
 }
 
+/**
+ * bytes [start, end) as a new plain Uint8Array. Decoders use this rather than .slice(), which on
+ * a Node Buffer returns a view that would alias the caller's (socket or EEPROM) buffer.
+ */
+export function take(b: Uint8Array, start: number, end: number = b.length): Uint8Array {
+  return new Uint8Array(b.subarray(start, end));
+}
+
 /** Copies, so a caller's later mutation of its buffer cannot change our state. */
 export function copy(b: Uint8Array): Uint8Array {
   return new Uint8Array(b);

@@ -4,7 +4,7 @@
 //    replay cache, and a version for compare-and-swap).
 // Both encodings are binary, versioned, length-checked and end with an 8-byte SHA-256 checksum,
 // so a torn EEPROM write or a corrupted row is reported as a typed error, never used.
-import { concat, copy, H, readU32be, readU64be, u32be, u64be } from './bytes.ts';
+import { concat, copy, H, readU32be, readU64be, take, u32be, u64be } from './bytes.ts';
 import { constantTimeEqual } from './ct.ts';
 import { err, ok, type Result } from './result.ts';
 import { ID_BYTES, KEY_BYTES } from './wire.ts';
@@ -83,15 +83,15 @@ export function decodeLpuCredential(b: Uint8Array): Result<LpuCredential, Record
   if (!f.ok) return f;
   const body = f.value;
   let o = 5;
-  const idL = body.slice(o, (o += ID_BYTES));
-  const kls = body.slice(o, (o += KEY_BYTES));
+  const idL = take(body, o, (o += ID_BYTES));
+  const kls = take(body, o, (o += KEY_BYTES));
   const trSeq = readU32be(body, o);
   o += 4;
   const n = body[o++]!;
   if (n > MAX_SHADOW_PAIRS) return err('bad-field', `LPU credential lists ${n} shadow pairs, at most ${MAX_SHADOW_PAIRS}`);
   if (body.length !== o + n * 2 * KEY_BYTES) return err('bad-length', `LPU credential length does not match its ${n} shadow pairs`);
   const pairs: ShadowPair[] = [];
-  for (let i = 0; i < n; i++) pairs.push({ sid: body.slice(o, (o += KEY_BYTES)), kem: body.slice(o, (o += KEY_BYTES)) });
+  for (let i = 0; i < n; i++) pairs.push({ sid: take(body, o, (o += KEY_BYTES)), kem: take(body, o, (o += KEY_BYTES)) });
   return ok({ idL, kls, trSeq, pairs });
 }
 
@@ -128,16 +128,16 @@ export function decodeServerRecord(b: Uint8Array): Result<ServerRecord, RecordEr
   if (!f.ok) return f;
   const body = f.value;
   let o = 5;
-  const idL = body.slice(o, (o += ID_BYTES));
+  const idL = take(body, o, (o += ID_BYTES));
   const v = readU64be(body, o);
   o += 8;
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) return err('bad-field', 'server record version beyond 2^53-1');
-  const current: KeyPair = { trSeq: readU32be(body, o), kls: body.slice(o + 4, o + 4 + KEY_BYTES) };
+  const current: KeyPair = { trSeq: readU32be(body, o), kls: take(body, o + 4, o + 4 + KEY_BYTES) };
   o += 4 + KEY_BYTES;
   const flag = body[o++]!;
   if (flag > 1) return err('bad-field', `server record pending flag ${flag} is not 0 or 1`);
   const pendTrSeq = readU32be(body, o);
-  const pendKls = body.slice(o + 4, o + 4 + KEY_BYTES);
+  const pendKls = take(body, o + 4, o + 4 + KEY_BYTES);
   o += 4 + KEY_BYTES;
   if (flag === 0 && (pendTrSeq !== 0 || pendKls.some((x) => x !== 0))) return err('bad-field', 'server record has no pending pair but non-zero pending bytes');
   const n = body[o++]!;
@@ -146,8 +146,8 @@ export function decodeServerRecord(b: Uint8Array): Result<ServerRecord, RecordEr
   if (body.length < o + pairBytes + 1) return err('bad-length', `server record too short for its ${n} shadow pairs`);
   const pairs: ServerShadowPair[] = [];
   for (let i = 0; i < n; i++) {
-    const sid = body.slice(o, (o += KEY_BYTES));
-    const kem = body.slice(o, (o += KEY_BYTES));
+    const sid = take(body, o, (o += KEY_BYTES));
+    const kem = take(body, o, (o += KEY_BYTES));
     const fl = body[o++]!;
     if (fl > 1) return err('bad-field', `shadow pair flags 0x${fl.toString(16)} has unknown bits`);
     pairs.push({ sid, kem, spent: fl === 1 });
@@ -156,7 +156,7 @@ export function decodeServerRecord(b: Uint8Array): Result<ServerRecord, RecordEr
   if (m > MAX_REPLAY_ENTRIES) return err('bad-field', `server record lists ${m} replay entries, at most ${MAX_REPLAY_ENTRIES}`);
   if (body.length !== o + m * REPLAY_FINGERPRINT_BYTES) return err('bad-length', `server record length does not match its ${m} replay entries`);
   const replay: Uint8Array[] = [];
-  for (let i = 0; i < m; i++) replay.push(body.slice(o, (o += REPLAY_FINGERPRINT_BYTES)));
+  for (let i = 0; i < m; i++) replay.push(take(body, o, (o += REPLAY_FINGERPRINT_BYTES)));
   return ok({ idL, version: Number(v), current, pending: flag ? { trSeq: pendTrSeq, kls: pendKls } : null, pairs, replay });
 }
 

@@ -45,6 +45,12 @@ export function encodeLai(lai: LocationAreaId): Uint8Array {
   return b;
 }
 
+/** The encoding of a valid LAI, or null for an invalid one (for LAIs that come from outside). */
+export function tryEncodeLai(lai: LocationAreaId): Uint8Array | null {
+  if (typeof lai !== 'object' || lai === null || check(lai)) return null;
+  return encodeLai(lai);
+}
+
 export function decodeLai(b: Uint8Array): Result<LocationAreaId, LaiErrorCode> {
   if (!(b instanceof Uint8Array) || b.length !== LAI_BYTES) return err('bad-length', `LAI must be ${LAI_BYTES} bytes`);
   if (b[7] !== 0) return err('bad-reserved', 'LAI reserved byte is not 0');

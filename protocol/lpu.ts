@@ -6,7 +6,7 @@ import { constantTimeEqual } from './ct.ts';
 import type { LpuCredential, ShadowPair } from './credential.ts';
 import { DataChannel } from './data-channel.ts';
 import { aliasId, maskLai, maskNewKls, maskNonce, maskTrSeq, nextKls, sessionKeys, v1, v2, type SessionKeys } from './formulas.ts';
-import { encodeLai, type LocationAreaId } from './lai.ts';
+import { tryEncodeLai, type LocationAreaId } from './lai.ts';
 import { draw, type RandomSource } from './random.ts';
 import { err, ok, type Result } from './result.ts';
 import { decodeShadowPairsPayload, type ShadowPayloadErrorCode } from './shadow-pairs.ts';
@@ -23,11 +23,13 @@ export interface LpuAttempt {
   readonly kls: Uint8Array;
 }
 
-export type Ma1ErrorCode = 'no-shadow-pairs';
+export type Ma1ErrorCode = 'no-shadow-pairs' | 'bad-lai';
 
 /** Builds MA1 with a fresh Nl; the emergency form uses the first unused shadow pair. */
 export function createMa1(credential: LpuCredential, lai: LocationAreaId, random: RandomSource, form: Form = 'normal'): Result<{ ma1: Uint8Array; attempt: LpuAttempt }, Ma1ErrorCode> {
-  const laiBytes = encodeLai(lai);
+  // The LAI comes from the modem (AT+CREG), so an invalid one is an error result, not a throw.
+  const laiBytes = tryEncodeLai(lai);
+  if (!laiBytes) return err('bad-lai', 'the serving cell LAI is not valid');
   const nl = draw(random, KEY_BYTES);
   let pair: ShadowPair | undefined;
   if (form === 'emergency') {

@@ -7,7 +7,7 @@ import { constantTimeEqual } from './ct.ts';
 import { MAX_REPLAY_ENTRIES, MAX_SHADOW_PAIRS, type KeyPair, type ServerRecord, type ServerShadowPair } from './credential.ts';
 import { DataChannel } from './data-channel.ts';
 import { aliasId, maskLai, maskNewKls, maskNonce, maskTrSeq, nextKls, replayFingerprint, sessionKeys, v1, v2, type SessionKeys } from './formulas.ts';
-import { encodeLai, type LocationAreaId } from './lai.ts';
+import { tryEncodeLai, type LocationAreaId } from './lai.ts';
 import type { Form } from './lpu.ts';
 import { type RandomSource } from './random.ts';
 import { drawShadowPairs, drawTrSeq } from './registration.ts';
@@ -26,6 +26,7 @@ export type VerifyErrorCode =
   | 'auth-failed'
   | 'replay'
   | 'location-mismatch'
+  | 'bad-observed-lai'
   | 'conflict';
 
 /** What the server keeps in RAM for an authenticated session (never persisted). */
@@ -69,7 +70,8 @@ function newPending(current: KeyPair, idL: Uint8Array, random: RandomSource): Ke
  * reports (secure localisation). On success the record update is committed and MA2 returned.
  */
 export async function verifyMa1(store: ServerStore, ma1Bytes: Uint8Array, observedLai: LocationAreaId, random: RandomSource): Promise<Result<ServerHandshake, VerifyErrorCode>> {
-  const observed = encodeLai(observedLai);
+  const observed = tryEncodeLai(observedLai);
+  if (!observed) return err('bad-observed-lai', 'the LAI reported for the serving base station is not a valid LAI');
   const d = decodeMa1(ma1Bytes);
   if (!d.ok) return d;
   const m = d.value;
@@ -79,22 +81,22 @@ export async function verifyMa1(store: ServerStore, ma1Bytes: Uint8Array, observ
     const hdr = header(MessageType.ma1Normal);
     const records = await store.getByTrSeq(m.trSeq);
     if (records.length === 0) return err('unknown-trseq', 'no record has this trSeq');
-    let tried = 0;
+    const candidates: Array<{ record: ServerRecord; slot: 'current' | 'pending'; pair: KeyPair }> = [];
     for (const record of records) {
       for (const slot of ['current', 'pending'] as const) {
         const pair = record[slot];
-        if (!pair || pair.trSeq !== m.trSeq) continue;
-        if (++tried > MAX_TRSEQ_CANDIDATES) break;
-        const nl = maskNonce(pair.kls, m.nx);
-        const lai = maskLai(m.el, pair.kls, nl);
-        const aidOk = constantTimeEqual(aliasId(record.idL, pair.kls, nl, m.trSeq), m.aidL);
-        const v1Ok = constantTimeEqual(v1(nl, lai, pair.kls, hdr, m.aidL, m.nx, m.trSeq, m.el), m.v1);
-        if (aidOk && v1Ok) {
-          match = { record, slot, kls: pair.kls, nl, lai, sid: null };
-          break;
-        }
+        if (pair && pair.trSeq === m.trSeq) candidates.push({ record, slot, pair });
       }
-      if (match) break;
+    }
+    for (const { record, slot, pair } of candidates.slice(0, MAX_TRSEQ_CANDIDATES)) {
+      const nl = maskNonce(pair.kls, m.nx);
+      const lai = maskLai(m.el, pair.kls, nl);
+      const aidOk = constantTimeEqual(aliasId(record.idL, pair.kls, nl, m.trSeq), m.aidL);
+      const v1Ok = constantTimeEqual(v1(nl, lai, pair.kls, hdr, m.aidL, m.nx, m.trSeq, m.el), m.v1);
+      if (aidOk && v1Ok) {
+        match = { record, slot, kls: pair.kls, nl, lai, sid: null };
+        break;
+      }
     }
     if (!match) return err('auth-failed', 'aidL or V1 does not verify');
   } else {

@@ -1,6 +1,6 @@
 // Payload that carries fresh shadow pairs from the server to the LPU inside a sealed data frame
 // (the application framing must route payloads starting with 0xC1 here).
-import { concat } from './bytes.ts';
+import { concat, take } from './bytes.ts';
 import { MAX_SHADOW_PAIRS, type ShadowPair } from './credential.ts';
 import { err, ok, ProtocolParameterError, type Result } from './result.ts';
 import { KEY_BYTES } from './wire.ts';
@@ -24,7 +24,7 @@ export function decodeShadowPairsPayload(b: Uint8Array): Result<ShadowPair[], Sh
   if (n > MAX_SHADOW_PAIRS) return err('bad-field', `${n} shadow pairs, at most ${MAX_SHADOW_PAIRS}`);
   if (b.length !== 3 + n * 2 * KEY_BYTES) return err(b.length < 3 + n * 2 * KEY_BYTES ? 'truncated' : 'bad-length', `payload length does not match ${n} pairs`);
   const out: ShadowPair[] = [];
-  for (let i = 0, o = 3; i < n; i++, o += 2 * KEY_BYTES) out.push({ sid: b.slice(o, o + KEY_BYTES), kem: b.slice(o + KEY_BYTES, o + 2 * KEY_BYTES) });
+  for (let i = 0, o = 3; i < n; i++, o += 2 * KEY_BYTES) out.push({ sid: take(b, o, o + KEY_BYTES), kem: take(b, o + KEY_BYTES, o + 2 * KEY_BYTES) });
   return ok(out);
 }
 

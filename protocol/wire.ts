@@ -2,7 +2,7 @@
 // with a 4-byte header: magic "BC" (0x42 0x43), format version (1), message type. Lengths are
 // fixed per type except for data frames, which carry an explicit payload length; every length is
 // checked and decoders never throw (they return typed errors). Layouts are in protocol/README.md.
-import { concat, readU32be, readU64be, u32be, u64be } from './bytes.ts';
+import { concat, readU32be, readU64be, take, u32be, u64be } from './bytes.ts';
 import { LAI_BYTES } from './lai.ts';
 import { err, ok, ProtocolParameterError, type Result } from './result.ts';
 
@@ -67,7 +67,7 @@ function expectLength(b: Uint8Array, n: number, what: string): Result<true, Wire
   return ok(true);
 }
 
-const slice = (b: Uint8Array, o: number, n: number): Uint8Array => b.slice(o, o + n);
+const slice = (b: Uint8Array, o: number, n: number): Uint8Array => take(b, o, o + n);
 
 // ---- MA1 ----
 
@@ -177,6 +177,6 @@ export function decodeDataFrame(b: Uint8Array): Result<DataFrame, WireErrorCode>
     sessionId: slice(b, 4, 8),
     counter: readU64be(b, 12),
     associatedData: slice(b, 0, DATA_PREFIX_BYTES),
-    sealed: b.slice(DATA_PREFIX_BYTES),
+    sealed: take(b, DATA_PREFIX_BYTES),
   });
 }

@@ -6,6 +6,7 @@ import { H } from '../../protocol/bytes.ts';
 import { decodeLpuCredential, decodeServerRecord, encodeLpuCredential, encodeServerRecord } from '../../protocol/credential.ts';
 import { decodeLai, encodeLai, formatLai } from '../../protocol/lai.ts';
 import { createMa1 } from '../../protocol/lpu.ts';
+import { verifyMa1 } from '../../protocol/server.ts';
 import { register } from '../../protocol/registration.ts';
 import { ProtocolParameterError } from '../../protocol/result.ts';
 import { decodeMa1, decodeMa2, decodeMa3, decodeDataFrame, peekType, MA1_NORMAL_BYTES } from '../../protocol/wire.ts';
@@ -106,6 +107,38 @@ test('message decoders check header and exact length', async () => {
   df[21] = 1;
   assert.is(code(decodeDataFrame(df)), 'truncated');
   assert.is(code(decodeDataFrame(Uint8Array.of(...df.slice(0, 21), 0, ...df.slice(22), 9))), 'bad-length');
+});
+
+test('decoded fields never alias the input, even a Node Buffer', async () => {
+  const s = await setup(603);
+  const bytes = Buffer.from(encodeLpuCredential(s.credential));
+  const c = decodeLpuCredential(bytes);
+  if (!c.ok) return assert.unreachable();
+  const kls = hex(c.value.kls);
+  bytes.fill(0);
+  assert.is(hex(c.value.kls), kls);
+  assert.is(Object.getPrototypeOf(c.value.kls), Uint8Array.prototype);
+  const m = createMa1(s.credential, CELL_A, seededRandom(1));
+  if (!m.ok) return assert.unreachable();
+  const buf = Buffer.from(m.value.ma1);
+  const d = decodeMa1(buf);
+  if (!d.ok) return assert.unreachable();
+  const aid = hex(d.value.aidL);
+  buf.fill(0xff);
+  assert.is(hex(d.value.aidL), aid);
+});
+
+test('an invalid LAI from the modem or the network is a typed error, not a throw', async () => {
+  const s = await setup(604);
+  const bad = { mcc: 262, mnc: 1, mncDigits: 2 as const, lac: 0 };
+  const m = createMa1(s.credential, bad, seededRandom(1));
+  assert.is(code(m), 'bad-lai');
+  const good = createMa1(s.credential, CELL_A, seededRandom(1));
+  if (!good.ok) return assert.unreachable();
+  const snap = hex(s.store.recordBytes(s.idL)!);
+  const v = await verifyMa1(s.store, good.value.ma1, bad, s.random);
+  assert.is(code(v), 'bad-observed-lai');
+  assert.is(hex(s.store.recordBytes(s.idL)!), snap);
 });
 
 test.run();
