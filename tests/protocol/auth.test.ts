@@ -334,4 +334,17 @@ test('fresh shadow pairs are delivered sealed in a session and replace the LPU l
   assert.ok(!bad.ok && bad.error.code === 'truncated');
 });
 
+test('with no shadow pair left the emergency form is a typed error and the client stays normal', async () => {
+  const s = await setup(95);
+  const empty = new LpuClient({ ...s.credential, pairs: [] }, { random: seededRandom(96), emergencyAfterFailures: 0 });
+  assert.is(empty.nextForm, 'normal');
+  const e = empty.begin(CELL_A, 'emergency');
+  assert.ok(!e.ok && e.error.code === 'no-shadow-pairs');
+  const n = empty.begin(CELL_A);
+  assert.ok(n.ok && n.value.form === 'normal');
+  const none = new LpuClient(s.credential, { random: seededRandom(97) });
+  const r = none.accept(new Uint8Array(40));
+  assert.ok(!r.ok && r.error.code === 'no-attempt');
+});
+
 test.run();
