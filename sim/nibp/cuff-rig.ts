@@ -1,0 +1,100 @@
+// The whole simulated NIBP hardware on one virtual clock: patient artery -> cuff pneumatics ->
+// MPX5050 -> (DC channel on A3, AC-coupled oscillation amplifier on A4) -> 10-bit ADC, with the
+// pump on D5 (digital) and the proportional valve on D6 (PWM). The physics is integrated lazily
+// in 1 ms steps up to the current virtual time whenever an ADC pin is read or an actuator pin
+// changes, so it costs nothing between samples and is exact at every event.
+import type { AnalogIn } from '../../hal/analog.ts';
+import type { Clock } from '../../hal/clock.ts';
+import type { Rng } from '../rng.ts';
+import { SimDigitalOut } from '../pins.ts';
+import { SimPwmOut } from './sim-pwm.ts';
+import { QuantisingAnalogIn } from './adc.ts';
+import type { ArterialPressureSource } from './arterial-source.ts';
+import { BrachialArtery, TYPICAL_ARTERY, type ArteryParams } from './brachial-artery.ts';
+import { ADULT_CUFF, CUFF_PUMP, CUFF_VALVE, CuffPneumatics, type CuffParams, type PumpParams, type ValveParams } from './cuff.ts';
+import { Mpx5050, randomMpx5050, IDEAL_MPX5050, type Mpx5050Unit } from './mpx5050.ts';
+import { OscillationAmp } from './oscillation-amp.ts';
+
+/** Pins the NIBP hardware occupies on the Uno. */
+export const NIBP_PINS = { pressure: 'A3', oscillation: 'A4', pump: 'D5', valve: 'D6' } as const;
+
+export interface CuffRigOptions {
+  clock: Clock;
+  patient: ArterialPressureSource;
+  rng: Rng;
+  artery?: ArteryParams;
+  cuff?: CuffParams;
+  pump?: PumpParams;
+  valve?: ValveParams;
+  /** Sensor unit errors; default drawn from the Rng (offset, span, noise). */
+  sensor?: Mpx5050Unit | 'ideal';
+  /** DeviceConditions.cuffLeakMmHgPerS. */
+  cuffLeakMmHgPerS?: number;
+  /** Integration step, ms (default 1). */
+  stepMs?: number;
+}
+
+export class CuffRig {
+  readonly pump = new SimDigitalOut(NIBP_PINS.pump);
+  readonly valve = new SimPwmOut(NIBP_PINS.valve);
+  readonly pressureIn: AnalogIn;
+  readonly oscillationIn: AnalogIn;
+  readonly cuff: CuffPneumatics;
+  readonly sensor: Mpx5050;
+  readonly amp = new OscillationAmp();
+  /** Highest cuff pressure reached so far, mmHg, and when. */
+  maxPressureMmHg = 0;
+  maxPressureAtMs = 0;
+  private tMs: number;
+  private sensorV: number;
+  private readonly stepMs: number;
+  private readonly clock: Clock;
+  private readonly patient: ArterialPressureSource;
+
+  constructor(o: CuffRigOptions) {
+    this.clock = o.clock;
+    this.patient = o.patient;
+    this.stepMs = o.stepMs ?? 1;
+    this.tMs = o.clock.now();
+    const artery = new BrachialArtery(o.artery ?? TYPICAL_ARTERY);
+    this.cuff = new CuffPneumatics(o.cuff ?? ADULT_CUFF, o.pump ?? CUFF_PUMP, o.valve ?? CUFF_VALVE, artery, o.patient.arterialPressureMmHg(this.tMs));
+    this.cuff.setLeak(o.cuffLeakMmHgPerS ?? 0);
+    const unit = o.sensor === 'ideal' ? IDEAL_MPX5050 : o.sensor ?? randomMpx5050(o.rng.fork('mpx5050-unit'));
+    this.sensor = new Mpx5050(unit, o.rng.fork('mpx5050-noise'));
+    this.sensorV = this.sensor.outputV(0);
+    this.amp.step(0, this.sensorV);
+    this.pressureIn = new QuantisingAnalogIn(() => (this.advance(), this.sensorV));
+    this.oscillationIn = new QuantisingAnalogIn(() => (this.advance(), this.amp.output()));
+    this.pump.onChange((on) => {
+      this.advance();
+      this.cuff.pumpOn = on;
+    });
+    this.valve.onChange((duty) => {
+      this.advance();
+      this.cuff.valveDuty = duty;
+    });
+  }
+
+  /** True cuff pressure now, mmHg. */
+  pressureMmHg(): number {
+    this.advance();
+    return this.cuff.pressureMmHg;
+  }
+
+  /** Integrates the physics up to the clock's current time. */
+  advance(): void {
+    const target = this.clock.now();
+    while (this.tMs < target) {
+      const dt = Math.min(this.stepMs, target - this.tMs);
+      this.tMs += dt;
+      this.cuff.step(dt / 1000, this.patient.arterialPressureMmHg(this.tMs));
+      const p = this.cuff.pressureMmHg;
+      if (p > this.maxPressureMmHg) {
+        this.maxPressureMmHg = p;
+        this.maxPressureAtMs = this.tMs;
+      }
+      this.sensorV = this.sensor.outputV(p);
+      this.amp.step(dt / 1000, this.sensorV);
+    }
+  }
+}
