@@ -1,7 +1,10 @@
 // Finds the cuff oscillation of each heart beat on the AC channel: the rise from the trough before
-// an upstroke to the peak after it. An adaptive rise threshold (30 % of the largest of the last three
-// amplitudes, at least 0.12 mmHg, 6 counts, above the channel's noise of ~1.5 counts rms) and a refractory period of half
-// the last beat interval keep the dicrotic wave from counting as a beat. No allocation per sample.
+// an upstroke to the peak after it. An adaptive rise threshold (30 % of the median of the last
+// three amplitudes, at least 0.12 mmHg, 6 counts, above the channel's noise of ~1.5 counts rms) and a refractory period of half
+// the last beat interval keep the dicrotic wave from counting as a beat. A rise slower than an
+// arterial upstroke (> 250 ms from 20 % to 100 % of the amplitude) is baseline drift, e.g. the AC
+// coupling answering a change of deflation speed, and is not a beat. The rise is timed on the last
+// 32 samples, not from the trough: the AC coupling puts the trough mid-diastole at slow rates. No allocation per sample.
 export interface BeatSink {
   /** A beat: trough-to-peak amplitude (mmHg) and the times of its trough and peak (ms). */
   beat(amplitudeMmHg: number, troughMs: number, peakMs: number): void;
@@ -9,6 +12,8 @@ export interface BeatSink {
 
 const MIN_RISE_MMHG = 0.12;
 const MAX_PEAK_WAIT_MS = 200;
+const MAX_RISE_MS = 250;
+const HISTORY = 32;
 const MIN_REFRACTORY_MS = 300;
 const MAX_REFRACTORY_MS = 800;
 
@@ -18,6 +23,10 @@ export class BeatDetector {
   private troughMs = 0;
   private peak = 0;
   private peakMs = 0;
+  private readonly histX = new Float64Array(HISTORY);
+  private readonly histT = new Float64Array(HISTORY);
+  private histIdx = 0;
+  private histN = 0;
   private lastBeatMs = Number.NEGATIVE_INFINITY;
   private readonly recent = new Float64Array(3);
   private recentIdx = 0;
@@ -35,6 +44,10 @@ export class BeatDetector {
   }
 
   sample(xMmHg: number, tMs: number): void {
+    this.histX[this.histIdx] = xMmHg;
+    this.histT[this.histIdx] = tMs;
+    this.histIdx = (this.histIdx + 1) % HISTORY;
+    if (this.histN < HISTORY) this.histN++;
     if (!this.primed) {
       this.primed = true;
       this.trough = xMmHg;
@@ -45,7 +58,7 @@ export class BeatDetector {
       if (xMmHg < this.trough) {
         this.trough = xMmHg;
         this.troughMs = tMs;
-      } else if (xMmHg - this.trough > Math.max(MIN_RISE_MMHG, 0.3 * Math.max(this.recent[0]!, this.recent[1]!, this.recent[2]!))) {
+      } else if (xMmHg - this.trough > Math.max(MIN_RISE_MMHG, 0.3 * this.typicalAmplitude())) {
         this.rising = true;
         this.peak = xMmHg;
         this.peakMs = tMs;
@@ -60,7 +73,7 @@ export class BeatDetector {
     const amp = this.peak - this.trough;
     if (this.peak - xMmHg > 0.3 * amp || tMs - this.peakMs > MAX_PEAK_WAIT_MS) {
       const refractory = Math.min(MAX_REFRACTORY_MS, Math.max(MIN_REFRACTORY_MS, 0.5 * this.lastRrMs));
-      if (this.peakMs - this.lastBeatMs >= refractory) {
+      if (this.peakMs - this.riseStartMs(this.trough + 0.2 * amp) <= MAX_RISE_MS && this.peakMs - this.lastBeatMs >= refractory) {
         if (Number.isFinite(this.lastBeatMs)) this.lastRrMs = this.peakMs - this.lastBeatMs;
         this.lastBeatMs = this.peakMs;
         this.recent[this.recentIdx] = amp;
@@ -71,5 +84,19 @@ export class BeatDetector {
       this.trough = xMmHg;
       this.troughMs = tMs;
     }
+  }
+
+  /** Time of the last sample before the peak at or below `level` (-Infinity if not in the history). */
+  private riseStartMs(level: number): number {
+    for (let k = 1; k <= this.histN; k++) {
+      const i = (this.histIdx - k + HISTORY) % HISTORY;
+      if (this.histT[i]! <= this.peakMs && this.histX[i]! <= level) return this.histT[i]!;
+    }
+    return Number.NEGATIVE_INFINITY;
+  }
+
+  private typicalAmplitude(): number {
+    const [a, b, c] = this.recent as unknown as [number, number, number];
+    return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
   }
 }

@@ -49,6 +49,11 @@ export interface NibpOptions {
    */
   maxTargetMmHg?: number;
   ramp?: DeflationRampOptions;
+  /**
+   * Research mode: deflate to the floor pressure instead of stopping once the envelope has
+   * passed diastolic, so the whole envelope is recorded (used to check the characteristic ratios).
+   */
+  fullEnvelope?: boolean;
 }
 
 const SAMPLE_MS = 20;
@@ -60,7 +65,9 @@ const MAX_BEATS = 256;
 const PENDING = 8;
 /** Lowest pressure the deflation continues to, mmHg. */
 const FLOOR_MMHG = 25;
-const REINFLATE_STEP_MMHG = 40;
+const REINFLATE_STEP_MMHG = 50;
+/** No re-inflation once this much of the 120 s budget is spent. */
+const REINFLATE_LATEST_MS = 55_000;
 const MIN_TARGET_MMHG = 100;
 const MIN_MAX_AMPLITUDE_MMHG = 0.3;
 /** Beats below the maximum before the envelope counts as past it. */
@@ -77,6 +84,7 @@ export class NibpController implements BeatSink {
   private readonly firstTarget: number;
   private readonly margin: number;
   private readonly maxTarget: number;
+  private readonly fullEnvelope: boolean;
   private readonly ramp: DeflationRamp;
   private readonly detector = new BeatDetector(this);
 
@@ -119,6 +127,7 @@ export class NibpController implements BeatSink {
   private maxMedP = 0;
   private maxMedIdx = 0;
   private headChecked = false;
+  private beatsBelow = 0;
 
   /** Last pressure the controller computed, mmHg (for displays). */
   pressureMmHg = 0;
@@ -128,6 +137,7 @@ export class NibpController implements BeatSink {
     this.firstTarget = opts.firstTargetMmHg ?? 180;
     this.margin = opts.marginAboveSystolicMmHg ?? 30;
     this.maxTarget = opts.maxTargetMmHg ?? 280;
+    this.fullEnvelope = opts.fullEnvelope ?? false;
     this.ramp = new DeflationRamp(opts.ramp ?? DEFAULT_RAMP);
     // Safe resting outputs: pump off, valve unpowered (open).
     hw.pump.write(false);
@@ -267,6 +277,7 @@ export class NibpController implements BeatSink {
     this.maxMedP = 0;
     this.maxMedIdx = 0;
     this.headChecked = false;
+    this.beatsBelow = 0;
     this.pendCount = 0;
     this.lagMs = 0;
     this.clippedSamples = 0;
@@ -331,7 +342,7 @@ export class NibpController implements BeatSink {
       // Were the first beats of the deflation already big? Then systolic lies above where we
       // started: inflate higher and deflate again.
       const head = Math.max(Math.min(a[0]!, a[1]!), Math.min(Math.max(a[0]!, a[1]!), a[2]!));
-      if (head >= 0.9 * SYSTOLIC_RATIO * this.maxMed && this.reinflations < 2) {
+      if (head >= 0.9 * SYSTOLIC_RATIO * this.maxMed && this.reinflations < 1 && now - this.cycleStartMs < REINFLATE_LATEST_MS) {
         const target = Math.min(this.maxTarget, this.deflateStartMmHg + REINFLATE_STEP_MMHG);
         if (target > this.deflateStartMmHg + 5) {
           this.reinflations++;
@@ -341,10 +352,15 @@ export class NibpController implements BeatSink {
         }
       }
     }
-    if (pastMax && med < (DIASTOLIC_RATIO - 0.15) * this.maxMed && pressureMmHg < this.maxMedP - 5) {
-      this.finish(now);
-      return true;
-    }
+    // Stop once the envelope has clearly risen from its start and stayed down, past diastolic,
+    // for three beats; a small bump above systolic does not qualify.
+    const head = Math.max(Math.min(a[0]!, a[1]!), Math.min(Math.max(a[0]!, a[1]!), a[2]!));
+    if (pastMax && this.maxMed >= 4 * head && med < (DIASTOLIC_RATIO - 0.15) * this.maxMed && pressureMmHg < this.maxMedP - 5) {
+      if (++this.beatsBelow >= 3 && !this.fullEnvelope) {
+        this.finish(now);
+        return true;
+      }
+    } else this.beatsBelow = 0;
     return false;
   }
 

@@ -11,7 +11,7 @@
 // The analysis works on caller-owned typed arrays and allocates only its small result.
 
 export const SYSTOLIC_RATIO = 0.55;
-export const DIASTOLIC_RATIO = 0.75;
+export const DIASTOLIC_RATIO = 0.65;
 
 export type EnvelopeFailure = 'too-few-beats' | 'too-small' | 'systolic-not-found' | 'diastolic-not-found' | 'motion';
 

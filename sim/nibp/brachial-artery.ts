@@ -19,20 +19,24 @@ export interface ArteryParams {
 
 /** A typical adult brachial artery. */
 export const TYPICAL_ARTERY: ArteryParams = {
-  peakComplianceMlPerMmHg: 0.1,
-  collapseWidthMmHg: 10,
-  distensionWidthMmHg: 20,
-  peakAtMmHg: -2,
+  peakComplianceMlPerMmHg: 0.08,
+  collapseWidthMmHg: 14,
+  distensionWidthMmHg: 22,
+  peakAtMmHg: -1,
 };
 
-/** A subject's artery: stiffness and shape drawn around the typical values. */
-export function randomArtery(rng: Rng): ArteryParams {
-  const collapse = rng.uniform(7, 13);
+/**
+ * A subject's artery, drawn around the typical one. Stiffer arteries (wider pulse pressure) have
+ * a broader compliance curve; the spread beyond that trend is what makes fixed characteristic
+ * ratios err from subject to subject, as they do in clinical validations.
+ */
+export function randomArtery(rng: Rng, pulsePressureMmHg = 40): ArteryParams {
+  const collapse = (8 + 0.15 * pulsePressureMmHg) * rng.uniform(0.8, 1.2);
   return {
-    peakComplianceMlPerMmHg: 0.1 * Math.exp(rng.normal(0, 0.35)),
+    peakComplianceMlPerMmHg: 0.08 * Math.exp(rng.normal(0, 0.35)),
     collapseWidthMmHg: collapse,
-    distensionWidthMmHg: collapse * Math.max(1.4, rng.normal(2, 0.25)),
-    peakAtMmHg: rng.normal(-2, 1.5),
+    distensionWidthMmHg: collapse * Math.min(2.0, Math.max(1.3, rng.normal(1.6, 0.15))),
+    peakAtMmHg: rng.normal(-1, 1.5),
   };
 }
 

@@ -42,7 +42,7 @@ export function randomSubject(id: number, rng: Rng): NibpSubject {
     slackKneeMmHg: ADULT_CUFF.slackKneeMmHg,
     loadedComplianceMlPerMmHg: ADULT_CUFF.loadedComplianceMlPerMmHg * arm,
   };
-  return { id, pressure, artery: randomArtery(rng), cuff };
+  return { id, pressure, artery: randomArtery(rng, sbp - dbp), cuff };
 }
 
 export function randomSubjects(count: number, rng: Rng): NibpSubject[] {
