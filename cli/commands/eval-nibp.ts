@@ -19,8 +19,11 @@ export interface SubjectOutcome {
   /** Cycle duration, s. */
   durationS: number;
   maxCuffMmHg: number;
+  /** The waveform's true time-averaged MAP, mmHg. */
+  trueMeanArterialMmHg: number;
   systolicErrorMmHg?: number;
   diastolicErrorMmHg?: number;
+  meanArterialErrorMmHg?: number;
 }
 
 export interface ErrorStats {
@@ -39,6 +42,8 @@ export interface NibpEvaluation {
   faults: Record<string, number>;
   systolic: ErrorStats;
   diastolic: ErrorStats;
+  /** Not graded by ISO 81060-2; against the waveform's time average. */
+  meanArterial: ErrorStats;
   /** ISO 81060-2 criterion 1: |mean| <= 5 mmHg and SD <= 8 mmHg, for both. */
   passes: boolean;
   meanCycleS: number;
@@ -61,8 +66,10 @@ export async function measureSubject(subject: NibpSubject, device: DeviceUnit, s
   while (result === null && clock.now() < 200_000) await clock.runFor(5_000);
   const r = result as NibpResult | null;
   if (!r) throw new Error(`subject ${subject.id}: controller never completed`);
-  const out: SubjectOutcome = { subject, result: r, durationS: (r.at - startMs) / 1000, maxCuffMmHg: rig.maxPressureMmHg };
+  const trueMap = patient.truth(0).meanArterialMmHg;
+  const out: SubjectOutcome = { subject, result: r, durationS: (r.at - startMs) / 1000, maxCuffMmHg: rig.maxPressureMmHg, trueMeanArterialMmHg: trueMap };
   if (r.kind === 'reading') {
+    out.meanArterialErrorMmHg = r.meanArterialMmHg - trueMap;
     out.systolicErrorMmHg = r.systolicMmHg - subject.pressure.systolicMmHg;
     out.diastolicErrorMmHg = r.diastolicMmHg - subject.pressure.diastolicMmHg;
   }
@@ -104,6 +111,7 @@ export async function evaluateNibp(subjectCount: number, seed: number): Promise<
   for (const o of outcomes) if (o.result.kind === 'fault') faults[o.result.fault] = (faults[o.result.fault] ?? 0) + 1;
   const systolic = stats(readings.map((o) => o.systolicErrorMmHg!));
   const diastolic = stats(readings.map((o) => o.diastolicErrorMmHg!));
+  const meanArterial = stats(readings.map((o) => o.meanArterialErrorMmHg!));
   const ok = (e: ErrorStats) => Math.abs(e.meanMmHg) <= 5 && e.sdMmHg <= 8;
   return {
     seed,
@@ -112,6 +120,7 @@ export async function evaluateNibp(subjectCount: number, seed: number): Promise<
     faults,
     systolic,
     diastolic,
+    meanArterial,
     // A fault on a subject with a good pulse is a failed determination, so it fails the run too.
     passes: readings.length === subjectCount && ok(systolic) && ok(diastolic),
     meanCycleS: outcomes.reduce((a, o) => a + o.durationS, 0) / outcomes.length,
@@ -153,7 +162,7 @@ export const command: Command = {
     const ev = await evaluateNibp(n, seed);
     if (parsed.values.json) {
       const { outcomes, ...summary } = ev;
-      process.stdout.write(JSON.stringify({ ...summary, outcomes: outcomes.map((o) => ({ id: o.subject.id, truth: o.subject.pressure, result: o.result, durationS: o.durationS, maxCuffMmHg: o.maxCuffMmHg })) }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ ...summary, outcomes: outcomes.map((o) => ({ id: o.subject.id, truth: { ...o.subject.pressure, meanArterialMmHg: o.trueMeanArterialMmHg }, result: o.result, durationS: o.durationS, maxCuffMmHg: o.maxCuffMmHg })) }, null, 2) + '\n');
     } else {
       const f = (x: number) => x.toFixed(1);
       if (parsed.values.verbose) {
@@ -169,6 +178,7 @@ export const command: Command = {
       process.stdout.write(`eval-nibp: ${ev.subjects} subjects, seed ${ev.seed}: ${ev.readings} readings, faults ${JSON.stringify(ev.faults)}\n`);
       process.stdout.write(line('SBP', ev.systolic));
       process.stdout.write(line('DBP', ev.diastolic));
+      process.stdout.write(line('MAP (not graded)', ev.meanArterial));
       process.stdout.write(`cycle time: mean ${ev.meanCycleS.toFixed(1)} s, max ${ev.maxCycleS.toFixed(1)} s\n`);
       process.stdout.write(`ISO 81060-2 criterion 1 (|mean| <= 5, SD <= 8 mmHg): ${ev.passes ? 'PASS' : 'FAIL'}\n`);
     }

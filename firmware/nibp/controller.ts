@@ -253,6 +253,7 @@ export class NibpController implements BeatSink {
         return;
       }
       case 'holding': {
+        if (p - this.holdStartMmHg > SAFETY.maxHoldRiseMmHg) return this.fail('pump-fault', now, true);
         if (now - this.phaseStartMs < HOLD_MS) return;
         const dropRate = ((this.holdStartMmHg - this.average()) * 1000) / HOLD_MS;
         if (dropRate > SAFETY.maxHoldDropMmHgPerS) return this.fail('cuff-leak', now, true);

@@ -97,12 +97,12 @@ function crossing(p0: number, a0: number, p1: number, a1: number, thr: number): 
   return p0 + ((thr - a0) * (p1 - p0)) / (a1 - a0);
 }
 
-/** Vertex of the least-squares parabola through the contiguous beats at >= 70 % of the max. */
+/** Vertex of the least-squares parabola through the contiguous beats at >= 85 % of the max. */
 function peakPressure(p: Float64Array, a: Float64Array, n: number, m: number, aMax: number): number {
   let lo = m;
   let hi = m;
-  while (lo > 0 && a[lo - 1]! >= 0.7 * aMax) lo--;
-  while (hi < n - 1 && a[hi + 1]! >= 0.7 * aMax) hi++;
+  while (lo > 0 && a[lo - 1]! >= 0.85 * aMax) lo--;
+  while (hi < n - 1 && a[hi + 1]! >= 0.85 * aMax) hi++;
   if (hi - lo < 2) {
     lo = Math.max(0, m - 1);
     hi = Math.min(n - 1, m + 1);

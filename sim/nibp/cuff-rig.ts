@@ -1,7 +1,7 @@
 // The whole simulated NIBP hardware on one virtual clock: patient artery -> cuff pneumatics ->
 // MPX5050 -> (DC channel on A3, AC-coupled oscillation amplifier on A4) -> 10-bit ADC, with the
 // pump on D5 (digital) and the proportional valve on D6 (PWM). The physics is integrated lazily
-// in 1 ms steps up to the current virtual time whenever an ADC pin is read or an actuator pin
+// on a fixed 1 ms grid up to the current virtual time whenever an ADC pin is read or an actuator pin
 // changes, so it costs nothing between samples and is exact at every event.
 import type { AnalogIn } from '../../hal/analog.ts';
 import type { Clock } from '../../hal/clock.ts';
@@ -81,20 +81,24 @@ export class CuffRig {
     return this.cuff.pressureMmHg;
   }
 
-  /** Integrates the physics up to the clock's current time. */
+  /**
+   * Integrates the physics on a fixed grid of `stepMs` up to the clock's current time. Reads
+   * between grid points see the last grid point (a zero-order hold of at most one step), so
+   * observing the rig never changes its trajectory.
+   */
   advance(): void {
     const target = this.clock.now();
-    while (this.tMs < target) {
-      const dt = Math.min(this.stepMs, target - this.tMs);
-      this.tMs += dt;
-      this.cuff.step(dt / 1000, this.patient.arterialPressureMmHg(this.tMs));
+    const dtS = this.stepMs / 1000;
+    while (this.tMs + this.stepMs <= target) {
+      this.tMs += this.stepMs;
+      this.cuff.step(dtS, this.patient.arterialPressureMmHg(this.tMs));
       const p = this.cuff.pressureMmHg;
       if (p > this.maxPressureMmHg) {
         this.maxPressureMmHg = p;
         this.maxPressureAtMs = this.tMs;
       }
       this.sensorV = this.sensor.outputV(p);
-      this.amp.step(dt / 1000, this.sensorV);
+      this.amp.step(dtS, this.sensorV);
     }
   }
 }

@@ -92,7 +92,8 @@ export class CuffPneumatics {
     if (this.valveFault === 'stuck-closed') return 0;
     const d = Math.min(1, Math.max(0, this.valveDuty));
     const x = Math.max(0, 1 - d / this.valve.closingDuty);
-    return (this.valveFault === 'clogged' ? 0.03 : 1) * x * x;
+    // A clogged valve passes 0.5 % of its flow: well under 1 mmHg/s even wide open.
+    return (this.valveFault === 'clogged' ? 0.005 : 1) * x * x;
   }
 
   pumpRunning(): boolean {
