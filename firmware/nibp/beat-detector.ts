@@ -39,7 +39,7 @@ export class BeatDetector {
   private lastRrMs = 0;
   private primed = false;
 
-  constructor(private readonly sink: BeatSink) {}
+  constructor(private readonly sink: BeatSink, private readonly minRiseMmHg = MIN_RISE_MMHG) {}
 
   reset(): void {
     this.rising = false;
@@ -66,7 +66,7 @@ export class BeatDetector {
       if (xMmHg < this.trough) {
         this.trough = xMmHg;
         this.troughMs = tMs;
-      } else if (xMmHg - this.trough > Math.max(MIN_RISE_MMHG, 0.3 * this.typicalAmplitude())) {
+      } else if (xMmHg - this.trough > Math.max(this.minRiseMmHg, 0.3 * this.typicalAmplitude())) {
         this.rising = true;
         this.peak = xMmHg;
         this.peakMs = tMs;

@@ -22,8 +22,11 @@ export type { NibpFault } from './safety.ts';
 export interface NibpHardware {
   /** MPX5050 output, DC (A3). */
   pressure: AnalogIn;
-  /** AC-coupled, amplified oscillation channel (A4). */
-  oscillation: AnalogIn;
+  /**
+   * AC-coupled, amplified oscillation channel (x20, 0.3-10 Hz). Optional: without it the
+   * oscillations are taken from the DC channel by a digital high-pass, at 0.41 mmHg per count.
+   */
+  oscillation?: AnalogIn;
   /** Pump motor driver (D5). */
   pump: DigitalOut;
   /** Normally-open proportional valve driver (D6, PWM): 0 = wide open (dump), >= ~0.85 shut. */
@@ -70,6 +73,8 @@ const REINFLATE_STEP_MMHG = 50;
 const REINFLATE_LATEST_MS = 55_000;
 const MIN_TARGET_MMHG = 100;
 const MIN_MAX_AMPLITUDE_MMHG = 0.3;
+/** Smallest oscillation taken for a beat on the DC channel (1.5 counts: its noise and steps). */
+const DC_MIN_RISE_MMHG = 0.6;
 /** Beats below the maximum before the envelope counts as past it. */
 const BEATS_PAST_MAX = 4;
 
@@ -86,7 +91,10 @@ export class NibpController implements BeatSink {
   private readonly maxTarget: number;
   private readonly fullEnvelope: boolean;
   private readonly ramp: DeflationRamp;
-  private readonly detector = new BeatDetector(this);
+  private readonly detector: BeatDetector;
+  private readonly hpK: number;
+  private hpX = 0;
+  private hpY = 0;
 
   private lastSystolic = Number.NaN;
   private cycleStartMs = 0;
@@ -96,7 +104,7 @@ export class NibpController implements BeatSink {
   private zeroCounts = 0;
   private targetMmHg = 0;
   private reinflations = 0;
-  private holdStartMmHg = 0;
+  private holdRefMmHg: number | null = null;
   private deflateStartMmHg = 0;
   private lagMs = 0;
   private clippedSamples = 0;
@@ -139,6 +147,9 @@ export class NibpController implements BeatSink {
     this.maxTarget = opts.maxTargetMmHg ?? 280;
     this.fullEnvelope = opts.fullEnvelope ?? false;
     this.ramp = new DeflationRamp(opts.ramp ?? DEFAULT_RAMP);
+    this.hpK = Math.exp((-2 * Math.PI * 0.3 * this.sampleMs) / 1000);
+    // On the DC channel one count is 0.41 mmHg: the smallest credible rise is a few counts.
+    this.detector = new BeatDetector(this, hw.oscillation ? 0.12 : DC_MIN_RISE_MMHG);
     // Safe resting outputs: pump off, valve unpowered (open).
     hw.pump.write(false);
     hw.valve.setDuty(0);
@@ -212,7 +223,7 @@ export class NibpController implements BeatSink {
   sample(): void {
     const now = this.scheduler.now();
     const raw = this.hw.pressure.read();
-    const rawAc = this.hw.oscillation.read();
+    const rawAc = this.hw.oscillation ? this.hw.oscillation.read() : AC_MID_COUNTS;
     const sensorOk = raw >= DC_VALID_MIN_COUNTS && raw <= DC_VALID_MAX_COUNTS;
     const p = (raw - this.zeroCounts) * DC_MMHG_PER_COUNT;
     this.pressureMmHg = p;
@@ -245,7 +256,7 @@ export class NibpController implements BeatSink {
         const pumping = now - this.phaseStartMs;
         if (p >= this.targetMmHg) {
           this.hw.pump.write(false);
-          this.holdStartMmHg = p;
+          this.holdRefMmHg = null;
           this.enter('holding', now);
         } else if ((pumping > SAFETY.leakCheckAfterMs && p < SAFETY.leakMinMmHg) || pumping > SAFETY.maxInflationMs) {
           this.fail('cuff-leak', now, true);
@@ -253,10 +264,19 @@ export class NibpController implements BeatSink {
         return;
       }
       case 'holding': {
-        if (p - this.holdStartMmHg > SAFETY.maxHoldRiseMmHg) return this.fail('pump-fault', now, true);
-        if (now - this.phaseStartMs < HOLD_MS) return;
-        const dropRate = ((this.holdStartMmHg - this.average()) * 1000) / HOLD_MS;
-        if (dropRate > SAFETY.maxHoldDropMmHgPerS) return this.fail('cuff-leak', now, true);
+        // Well above the target with the pump off: it runs on.
+        if (p > this.targetMmHg + SAFETY.maxHoldOvershootMmHg) return this.fail('pump-fault', now, true);
+        // The 1 s average settles a second after the pump stops; compare it over the next second.
+        const held = now - this.phaseStartMs;
+        if (held < HOLD_MS / 2) return;
+        if (this.holdRefMmHg === null) {
+          this.holdRefMmHg = this.average();
+          return;
+        }
+        const change = this.average() - this.holdRefMmHg;
+        if (change > SAFETY.maxHoldRiseMmHg) return this.fail('pump-fault', now, true);
+        if (held < HOLD_MS) return;
+        if ((-change * 1000) / (HOLD_MS / 2) > SAFETY.maxHoldDropMmHgPerS) return this.fail('cuff-leak', now, true);
         this.startDeflation(now);
         return;
       }
@@ -285,6 +305,8 @@ export class NibpController implements BeatSink {
     this.deflateSamples = 0;
     this.detector.reset();
     this.deflateStartMmHg = this.average();
+    this.hpX = this.pressureMmHg;
+    this.hpY = 0;
     this.ramp.begin(this.deflateStartMmHg, now);
     this.enter('deflating', now);
   }
@@ -299,8 +321,17 @@ export class NibpController implements BeatSink {
     } else this.lagMs = 0;
 
     this.deflateSamples++;
-    if (rawAc <= 1 || rawAc >= 1022) this.clippedSamples++;
-    this.detector.sample((rawAc - AC_MID_COUNTS) * AC_MMHG_PER_COUNT, now);
+    let x: number;
+    if (this.hw.oscillation) {
+      if (rawAc <= 1 || rawAc >= 1022) this.clippedSamples++;
+      x = (rawAc - AC_MID_COUNTS) * AC_MMHG_PER_COUNT;
+    } else {
+      // First-order digital high-pass at 0.3 Hz, the same corner as the analog AC coupling.
+      this.hpY = this.hpK * (this.hpY + p - this.hpX);
+      this.hpX = p;
+      x = this.hpY;
+    }
+    this.detector.sample(x, now);
     // Commit beats once the 1 s average is centred on them (it lags by half its length).
     while (this.pendCount > 0 && now >= this.pendMid[this.pendHead]! + (MA_LEN * this.sampleMs) / 2) {
       const i = this.pendHead;

@@ -10,8 +10,8 @@
 // arterial compliance curve. We use 0.55 and 0.75: see README.md for how they were checked.
 // The analysis works on caller-owned typed arrays and allocates only its small result.
 
-export const SYSTOLIC_RATIO = 0.53;
-export const DIASTOLIC_RATIO = 0.66;
+export const SYSTOLIC_RATIO = 0.52;
+export const DIASTOLIC_RATIO = 0.67;
 
 export type EnvelopeFailure = 'too-few-beats' | 'too-small' | 'systolic-not-found' | 'diastolic-not-found' | 'motion';
 

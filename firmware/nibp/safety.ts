@@ -22,8 +22,10 @@ export const SAFETY = {
   leakRampLagMs: 2_000,
   /** Pressure drop while holding with the valve shut, mmHg/s, that means a leak. */
   maxHoldDropMmHgPerS: 5,
-  /** Pressure rise while holding with the pump commanded off that means the pump runs on, mmHg. */
+  /** Rise of the 1 s average over 1 s of holding with the pump commanded off: the pump runs on, mmHg. */
   maxHoldRiseMmHg: 4,
+  /** Any sample this far above the inflation target while holding: the pump runs on, mmHg. */
+  maxHoldOvershootMmHg: 10,
   /** The cuff is considered vented below this, mmHg. */
   ventedMmHg: 10,
   /** Longest the controller waits for the dump when it cannot trust the sensor, ms. */

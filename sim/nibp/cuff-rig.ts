@@ -7,7 +7,8 @@ import type { AnalogIn } from '../../hal/analog.ts';
 import type { Clock } from '../../hal/clock.ts';
 import type { Rng } from '../rng.ts';
 import { SimDigitalOut } from '../pins.ts';
-import { SimPwmOut } from './sim-pwm.ts';
+import { SimPwmOut } from '../pwm.ts';
+import type { VirtualUno } from '../uno.ts';
 import { QuantisingAnalogIn } from './adc.ts';
 import type { ArterialPressureSource } from './arterial-source.ts';
 import { BrachialArtery, TYPICAL_ARTERY, type ArteryParams } from './brachial-artery.ts';
@@ -32,13 +33,21 @@ export interface CuffRigOptions {
   cuffLeakMmHgPerS?: number;
   /** Integration step, ms (default 1). */
   stepMs?: number;
+  /** Wires from the board driving the pump and the valve (default: the rig's own). */
+  pumpWire?: SimDigitalOut;
+  valveWire?: SimPwmOut;
 }
 
 export class CuffRig {
-  readonly pump = new SimDigitalOut(NIBP_PINS.pump);
-  readonly valve = new SimPwmOut(NIBP_PINS.valve);
+  readonly pump: SimDigitalOut;
+  readonly valve: SimPwmOut;
+  /** Stand-alone 10-bit ADC inputs over the two outputs (a board's own ADC can be used instead). */
   readonly pressureIn: AnalogIn;
   readonly oscillationIn: AnalogIn;
+  /** The MPX5050 output, V (for A3). */
+  readonly pressureVolts = (): number => (this.advance(), this.sensorV);
+  /** The oscillation amplifier's output, V (for A4). */
+  readonly oscillationVolts = (): number => (this.advance(), this.amp.output());
   readonly cuff: CuffPneumatics;
   readonly sensor: Mpx5050;
   readonly amp = new OscillationAmp();
@@ -53,6 +62,8 @@ export class CuffRig {
 
   constructor(o: CuffRigOptions) {
     this.clock = o.clock;
+    this.pump = o.pumpWire ?? new SimDigitalOut(NIBP_PINS.pump);
+    this.valve = o.valveWire ?? new SimPwmOut(NIBP_PINS.valve);
     this.patient = o.patient;
     this.stepMs = o.stepMs ?? 1;
     this.tMs = o.clock.now();
@@ -63,8 +74,10 @@ export class CuffRig {
     this.sensor = new Mpx5050(unit, o.rng.fork('mpx5050-noise'));
     this.sensorV = this.sensor.outputV(0);
     this.amp.step(0, this.sensorV);
-    this.pressureIn = new QuantisingAnalogIn(() => (this.advance(), this.sensorV));
-    this.oscillationIn = new QuantisingAnalogIn(() => (this.advance(), this.amp.output()));
+    this.pressureIn = new QuantisingAnalogIn(this.pressureVolts);
+    this.oscillationIn = new QuantisingAnalogIn(this.oscillationVolts);
+    this.cuff.pumpOn = this.pump.level;
+    this.cuff.valveDuty = this.valve.duty;
     this.pump.onChange((on) => {
       this.advance();
       this.cuff.pumpOn = on;
@@ -73,6 +86,18 @@ export class CuffRig {
       this.advance();
       this.cuff.valveDuty = duty;
     });
+  }
+
+  /**
+   * Builds the rig onto a virtual Uno: MPX5050 on A3, oscillation amplifier on A4, pump driver on
+   * D5, valve on D6 (PWM). The Uno's ADC (with its own input noise) then does the conversions.
+   * Pass `oscillation: false` when A4 is not available (it is the I2C SDA pin).
+   */
+  static onUno(uno: VirtualUno, o: Omit<CuffRigOptions, 'clock' | 'pumpWire' | 'valveWire'>, oscillation = true): CuffRig {
+    const rig = new CuffRig({ ...o, clock: uno.scheduler, pumpWire: uno.outputWire(NIBP_PINS.pump), valveWire: uno.pwmWire(NIBP_PINS.valve) });
+    uno.attachAnalog(NIBP_PINS.pressure, rig.pressureVolts);
+    if (oscillation) uno.attachAnalog(NIBP_PINS.oscillation, rig.oscillationVolts);
+    return rig;
   }
 
   /** True cuff pressure now, mmHg. */

@@ -108,7 +108,8 @@ test('a pump that runs on when switched off: pump-fault during the hold, the val
   b.rig.cuff.pumpFault = 'stuck-on';
   const r = await b.cycle();
   assert.ok(r?.kind === 'fault' && r.fault === 'pump-fault', JSON.stringify(r));
-  assert.ok(b.rig.maxPressureMmHg <= 190, `peak ${b.rig.maxPressureMmHg.toFixed(1)}`);
+  assert.ok(b.rig.maxPressureMmHg <= 195, `peak ${b.rig.maxPressureMmHg.toFixed(1)}`);
+  // Caught within 10 mmHg of the 180 target (plus a sample and the valve's response).
   // The open valve out-flows the running pump: the cuff settles at a low pressure.
   assert.is(b.rig.valve.duty, 0);
   assert.ok(b.rig.pressureMmHg() < 20, `residual ${b.rig.pressureMmHg().toFixed(1)} mmHg`);
