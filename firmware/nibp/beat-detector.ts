@@ -1,21 +1,34 @@
 // Finds the cuff oscillation of each heart beat on the AC channel: the rise from the trough before
-// an upstroke to the peak after it. An adaptive rise threshold (30 % of the median of the last
-// three amplitudes, at least 0.12 mmHg, 6 counts, above the channel's noise of ~1.5 counts rms) and a refractory period of half
-// the last beat interval keep the dicrotic wave from counting as a beat. A rise slower than an
-// arterial upstroke (> 200 ms from half to full amplitude) is baseline drift, e.g. the AC
-// coupling answering a change of deflation speed, and is not a beat. The rise is timed on the last
-// 32 samples, not from the trough: the AC coupling puts the trough mid-diastole at slow rates. No allocation per sample.
+// an upstroke to the peak after it.
+//  - An adaptive rise threshold (30 % of the median of the last three amplitudes, at least
+//    0.12 mmHg = 6 counts, above the channel's noise of ~1.5 counts rms) ignores noise.
+//  - A refractory period of half the median of the last three beat intervals (0.3-0.6 s) keeps
+//    the dicrotic wave from counting as a beat. Candidates within it are one beat and the larger
+//    wins (noise in late diastole must not mask the real upstroke); the window is anchored at the
+//    first candidate, so the growing beats of the envelope's rising flank never merge.
+//  - A rise slower than an arterial upstroke (> 200 ms from half to full amplitude, timed on the
+//    last 32 samples because the AC coupling puts the trough mid-diastole at slow rates) is
+//    baseline drift, e.g. the coupling answering a change of deflation speed.
+//  - After 2 s without a beat the threshold decays (it was set by something bigger: a movement).
+// No allocation per sample.
 export interface BeatSink {
-  /** A beat: trough-to-peak amplitude (mmHg) and the times of its trough and peak (ms). */
-  beat(amplitudeMmHg: number, troughMs: number, peakMs: number): void;
+  /**
+   * A beat: trough-to-peak amplitude (mmHg), the times of its trough and peak (ms), and the
+   * largest other rise within its refractory period (mmHg): small for a clean pulse (dicrotic
+   * wave), comparable to the beat when the arm moves.
+   */
+  beat(amplitudeMmHg: number, troughMs: number, peakMs: number, secondaryMmHg: number): void;
 }
 
 const MIN_RISE_MMHG = 0.12;
 const MAX_PEAK_WAIT_MS = 200;
 const MAX_RISE_MS = 200;
 const HISTORY = 32;
+const SILENCE_MS = 2000;
 const MIN_REFRACTORY_MS = 300;
-const MAX_REFRACTORY_MS = 800;
+// Below the shortest beat interval at 100/min, so that a run of growing beats on the envelope's
+// rising flank can never merge into one.
+const MAX_REFRACTORY_MS = 600;
 
 export class BeatDetector {
   private rising = false;
@@ -34,10 +47,14 @@ export class BeatDetector {
   private tTroughMs = 0;
   private tPeakMs = 0;
   private tRefractoryMs = 0;
+  private tSecondary = 0;
+  private tWindowStartMs = 0;
+  private readonly rr = new Float64Array(3);
+  private rrIdx = 0;
   private readonly recent = new Float64Array(3);
   private recentIdx = 0;
-  private lastRrMs = 0;
   private primed = false;
+  private lastDecayMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly sink: BeatSink, private readonly minRiseMmHg = MIN_RISE_MMHG) {}
 
@@ -47,7 +64,7 @@ export class BeatDetector {
     this.tentative = false;
     this.lastBeatMs = Number.NEGATIVE_INFINITY;
     this.recent.fill(0);
-    this.lastRrMs = 0;
+    this.rr.fill(0);
   }
 
   sample(xMmHg: number, tMs: number): void {
@@ -55,7 +72,13 @@ export class BeatDetector {
     this.histT[this.histIdx] = tMs;
     this.histIdx = (this.histIdx + 1) % HISTORY;
     if (this.histN < HISTORY) this.histN++;
-    if (this.tentative && tMs - this.tPeakMs > this.tRefractoryMs) this.emit();
+    if (this.tentative && tMs - this.tWindowStartMs > this.tRefractoryMs) this.emit();
+    // Nothing for 2 s: the threshold was set by something bigger than these beats (a movement);
+    // let it decay so the real beats are found again.
+    if (!this.tentative && tMs - this.lastBeatMs > SILENCE_MS && tMs - this.lastDecayMs > SILENCE_MS / 2) {
+      this.lastDecayMs = tMs;
+      for (let i = 0; i < 3; i++) this.recent[i] = 0.5 * this.recent[i]!;
+    }
     if (!this.primed) {
       this.primed = true;
       this.trough = xMmHg;
@@ -88,25 +111,40 @@ export class BeatDetector {
   }
 
   private candidate(amp: number): void {
-    if (this.tentative && this.peakMs - this.tPeakMs < this.tRefractoryMs) {
-      if (amp <= this.tAmp) return;
-    } else if (this.tentative) this.emit();
-    const refractory = Math.min(MAX_REFRACTORY_MS, Math.max(MIN_REFRACTORY_MS, 0.5 * this.lastRrMs));
-    if (!this.tentative && this.peakMs - this.lastBeatMs < refractory) return;
+    if (this.tentative && this.peakMs - this.tWindowStartMs < this.tRefractoryMs) {
+      // Same beat: keep the larger rise. The window stays anchored at the first candidate.
+      if (amp <= this.tAmp) {
+        this.tSecondary = Math.max(this.tSecondary, amp);
+        return;
+      }
+      this.tSecondary = Math.max(this.tSecondary, this.tAmp);
+      this.tAmp = amp;
+      this.tTroughMs = this.troughMs;
+      this.tPeakMs = this.peakMs;
+      return;
+    }
+    if (this.tentative) this.emit();
+    const refractory = Math.min(MAX_REFRACTORY_MS, Math.max(MIN_REFRACTORY_MS, 0.5 * this.rrMedianMs()));
+    if (this.peakMs - this.lastBeatMs < refractory) return;
     this.tentative = true;
     this.tAmp = amp;
     this.tTroughMs = this.troughMs;
     this.tPeakMs = this.peakMs;
+    this.tWindowStartMs = this.peakMs;
     this.tRefractoryMs = refractory;
+    this.tSecondary = 0;
   }
 
   private emit(): void {
     this.tentative = false;
-    if (Number.isFinite(this.lastBeatMs)) this.lastRrMs = this.tPeakMs - this.lastBeatMs;
+    if (Number.isFinite(this.lastBeatMs)) {
+      this.rr[this.rrIdx] = this.tPeakMs - this.lastBeatMs;
+      this.rrIdx = (this.rrIdx + 1) % 3;
+    }
     this.lastBeatMs = this.tPeakMs;
     this.recent[this.recentIdx] = this.tAmp;
     this.recentIdx = (this.recentIdx + 1) % 3;
-    this.sink.beat(this.tAmp, this.tTroughMs, this.tPeakMs);
+    this.sink.beat(this.tAmp, this.tTroughMs, this.tPeakMs, this.tSecondary);
   }
 
   /** Time of the last sample before the peak at or below `level` (-Infinity if not in the history). */
@@ -116,6 +154,13 @@ export class BeatDetector {
       if (this.histT[i]! <= this.peakMs && this.histX[i]! <= level) return this.histT[i]!;
     }
     return Number.NEGATIVE_INFINITY;
+  }
+
+  private rrMedianMs(): number {
+    const a = this.rr[0]!;
+    const b = this.rr[1]!;
+    const c = this.rr[2]!;
+    return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
   }
 
   private typicalAmplitude(): number {

@@ -77,6 +77,9 @@ const MIN_MAX_AMPLITUDE_MMHG = 0.3;
 const DC_MIN_RISE_MMHG = 0.6;
 /** Beats below the maximum before the envelope counts as past it. */
 const BEATS_PAST_MAX = 4;
+/** Beats at >= 60 % of the maximum that a pulse envelope has at the least. */
+const MIN_BEATS_NEAR_MAX = 5;
+const MIN_PULSE_PRESSURE_MMHG = 15;
 
 type Phase = 'idle' | 'venting' | 'zeroing' | 'inflating' | 'holding' | 'deflating' | 'dumping';
 
@@ -129,7 +132,7 @@ export class NibpController implements BeatSink {
   private readonly beatP = new Float64Array(MAX_BEATS);
   private readonly beatA = new Float64Array(MAX_BEATS);
   private readonly beatT = new Float64Array(MAX_BEATS);
-  private readonly work = new Float64Array(2 * MAX_BEATS);
+  private readonly work = new Float64Array(3 * MAX_BEATS);
   private nBeats = 0;
   private maxMed = 0;
   private maxMedP = 0;
@@ -387,13 +390,29 @@ export class NibpController implements BeatSink {
     // Stop once the envelope has clearly risen from its start and stayed down, past diastolic,
     // for three beats; a small bump above systolic does not qualify.
     const head = Math.max(Math.min(a[0]!, a[1]!), Math.min(Math.max(a[0]!, a[1]!), a[2]!));
-    if (pastMax && this.maxMed >= 4 * head && med < (DIASTOLIC_RATIO - 0.15) * this.maxMed && pressureMmHg < this.maxMedP - 5) {
+    if (pastMax && this.maxMed >= 4 * head && med < (DIASTOLIC_RATIO - 0.15) * this.maxMed && pressureMmHg < this.maxMedP - 5 && this.broadPeak()) {
       if (++this.beatsBelow >= 3 && !this.fullEnvelope) {
         this.finish(now);
         return true;
       }
     } else this.beatsBelow = 0;
     return false;
+  }
+
+  /**
+   * A pulse envelope's top spans several beats; a burst of arm movement makes a narrow bump of a
+   * few. Looks for a run of beats whose median-of-3 amplitude reaches 60 % of the maximum.
+   */
+  private broadPeak(): boolean {
+    const a = this.beatA;
+    const med = (i: number) => Math.max(Math.min(a[i - 1]!, a[i]!), Math.min(Math.max(a[i - 1]!, a[i]!), a[i + 1]!));
+    let best = 0;
+    let run = 0;
+    for (let i = 1; i < this.nBeats - 1; i++) {
+      run = med(i) >= 0.6 * this.maxMed ? run + 1 : 0;
+      if (run > best) best = run;
+    }
+    return best >= MIN_BEATS_NEAR_MAX;
   }
 
   private finish(now: number): void {
@@ -403,6 +422,11 @@ export class NibpController implements BeatSink {
     if (!est.ok || clipped) {
       const fault: NibpFault = clipped || (!est.ok && est.reason === 'motion') ? 'motion' : 'no-oscillations';
       return this.fail(fault, now, true);
+    }
+    // Plausibility: a pulse pressure under 15 mmHg, or extra "beats" between the heart beats of the
+    // envelope's body, is what arm movement makes of an envelope.
+    if (est.systolicMmHg - est.diastolicMmHg < MIN_PULSE_PRESSURE_MMHG || this.extraBeatFraction(est.systolicMmHg, est.diastolicMmHg) > 0.25) {
+      return this.fail('motion', now, true);
     }
     const r: NibpResult = {
       kind: 'reading',
@@ -416,6 +440,25 @@ export class NibpController implements BeatSink {
     this.lastSystolic = r.systolicMmHg;
     this.result = r;
     this.dump(now);
+  }
+
+  /**
+   * Fraction of beat intervals between systolic and diastolic shorter than 0.7 of their median:
+   * beats the heart did not make. Irregular rhythms (atrial fibrillation) stay well below 0.25.
+   */
+  private extraBeatFraction(sbp: number, dbp: number): number {
+    const iv = this.work;
+    let k = 0;
+    for (let i = 1; i < this.nBeats; i++) {
+      if (this.beatP[i - 1]! > sbp || this.beatP[i]! < dbp) continue;
+      iv[k++] = this.beatT[i]! - this.beatT[i - 1]!;
+    }
+    if (k < 4) return 0;
+    const s = iv.subarray(0, k).sort();
+    const med = s[k >> 1]!;
+    let short = 0;
+    for (let i = 0; i < k; i++) if (s[i]! < 0.7 * med) short++;
+    return short / k;
   }
 
   /** Median beat interval among the clearly detected beats, as a rate. */

@@ -13,6 +13,8 @@
 export const SYSTOLIC_RATIO = 0.52;
 export const DIASTOLIC_RATIO = 0.67;
 
+const MAX_GAP_MMHG = 12;
+
 export type EnvelopeFailure = 'too-few-beats' | 'too-small' | 'systolic-not-found' | 'diastolic-not-found' | 'motion';
 
 export type EnvelopeEstimate =
@@ -28,7 +30,7 @@ export interface EnvelopeOptions {
 
 /**
  * `pressure` and `amplitude` hold `n` beats in the order recorded (falling pressure). `work` must
- * hold 2n numbers; it is overwritten.
+ * hold 3n numbers; it is overwritten.
  */
 export function analyseEnvelope(
   pressure: Float64Array,
@@ -41,20 +43,31 @@ export function analyseEnvelope(
   const rD = opts.diastolicRatio ?? DIASTOLIC_RATIO;
   const minAmp = opts.minAmplitudeMmHg ?? 0.3;
   if (n < 6) return { ok: false, reason: 'too-few-beats', artefactBeats: 0 };
-  if (work.length < 2 * n) throw new RangeError('work array too small');
-  // Median of 3 rejects single-beat artefacts (a movement, an ectopic beat).
+  if (work.length < 3 * n) throw new RangeError('work array too small');
   const med = work.subarray(0, n);
   const sm = work.subarray(n, 2 * n);
-  med[0] = amplitude[0]!;
-  med[n - 1] = amplitude[n - 1]!;
-  for (let i = 1; i < n - 1; i++) med[i] = median3(amplitude[i - 1]!, amplitude[i]!, amplitude[i + 1]!);
+  const m5 = work.subarray(2 * n, 3 * n);
+  // Movement: a median of 5 follows the envelope's monotone flanks but not a burst of arm
+  // movement, which makes several beats in a row too big or too small. Three such beats and the
+  // reading is refused.
+  let peak5 = 0;
+  for (let i = 0; i < n; i++) {
+    m5[i] = windowMedian(amplitude, Math.max(0, i - 2), Math.min(n - 1, i + 2));
+    if (m5[i]! > peak5) peak5 = m5[i]!;
+  }
   let artefacts = 0;
   for (let i = 0; i < n; i++) {
     const a = amplitude[i]!;
-    const m = med[i]!;
-    if (a > 1.8 * m + 0.05 || a < 0.45 * m - 0.05) artefacts++;
+    const m = m5[i]!;
+    // Too big where it matters; too small is a missed or partial beat, which the median of 3 and
+    // the gap check below handle.
+    if (a >= 0.4 * peak5 && a > 1.6 * m + 0.1) artefacts++;
   }
-  if (artefacts > 0.3 * n) return { ok: false, reason: 'motion', artefactBeats: artefacts };
+  if (artefacts >= 3) return { ok: false, reason: 'motion', artefactBeats: artefacts };
+  // Median of 3 rejects single-beat artefacts (an ectopic beat, a twitch).
+  med[0] = amplitude[0]!;
+  med[n - 1] = amplitude[n - 1]!;
+  for (let i = 1; i < n - 1; i++) med[i] = median3(amplitude[i - 1]!, amplitude[i]!, amplitude[i + 1]!);
   // (1, 2, 1) smoothing.
   sm[0] = (2 * med[0]! + med[1]!) / 3;
   sm[n - 1] = (2 * med[n - 1]! + med[n - 2]!) / 3;
@@ -63,6 +76,12 @@ export function analyseEnvelope(
   for (let i = 1; i < n; i++) if (sm[i]! > sm[m]!) m = i;
   const aMax = sm[m]!;
   if (aMax < minAmp) return { ok: false, reason: 'too-small', artefactBeats: artefacts };
+  // The top of a pulse envelope spans several beats; a narrow bump is a burst of movement.
+  let lo = m;
+  let hi = m;
+  while (lo > 0 && sm[lo - 1]! >= 0.6 * aMax) lo--;
+  while (hi < n - 1 && sm[hi + 1]! >= 0.6 * aMax) hi++;
+  if (hi - lo + 1 < 5) return { ok: false, reason: 'motion', artefactBeats: artefacts };
   if (m === 0) return { ok: false, reason: 'systolic-not-found', artefactBeats: artefacts };
   if (m === n - 1) return { ok: false, reason: 'diastolic-not-found', artefactBeats: artefacts };
 
@@ -83,8 +102,33 @@ export function analyseEnvelope(
     }
   }
   if (Number.isNaN(dbp)) return { ok: false, reason: 'diastolic-not-found', artefactBeats: artefacts };
+  // Missed beats leave a hole in the envelope; between systolic and diastolic that would make the
+  // crossings guesses. More than 12 mmHg without a beat there (4 beats at 3 mmHg/s, 60/min):
+  // refuse, as the beats were most likely masked by movement.
+  for (let i = 1; i < n; i++) {
+    if (pressure[i - 1]! > sbp + 5 && pressure[i]! > sbp + 5) continue;
+    if (pressure[i - 1]! < dbp - 5) break;
+    if (pressure[i - 1]! - pressure[i]! > MAX_GAP_MMHG) return { ok: false, reason: 'motion', artefactBeats: artefacts };
+  }
 
   return { ok: true, systolicMmHg: sbp, diastolicMmHg: dbp, meanArterialMmHg: peakPressure(pressure, sm, n, m, aMax), maxAmplitudeMmHg: aMax, artefactBeats: artefacts };
+}
+
+const win = new Float64Array(5);
+
+/** Median of a[lo..hi] (at most 5 values), by insertion sort into a fixed scratch array. */
+function windowMedian(a: Float64Array, lo: number, hi: number): number {
+  const k = hi - lo + 1;
+  for (let i = 0; i < k; i++) {
+    const x = a[lo + i]!;
+    let j = i;
+    while (j > 0 && win[j - 1]! > x) {
+      win[j] = win[j - 1]!;
+      j--;
+    }
+    win[j] = x;
+  }
+  return k % 2 ? win[(k - 1) / 2]! : (win[k / 2 - 1]! + win[k / 2]!) / 2;
 }
 
 function median3(a: number, b: number, c: number): number {

@@ -54,6 +54,8 @@ export class CuffRig {
   /** Highest cuff pressure reached so far, mmHg, and when. */
   maxPressureMmHg = 0;
   maxPressureAtMs = 0;
+  private readonly motions: Array<{ fromMs: number; toMs: number; ml: number; f1: number; f2: number; ph: number }> = [];
+  private readonly motionRng: Rng;
   private tMs: number;
   private sensorV: number;
   private readonly stepMs: number;
@@ -70,6 +72,7 @@ export class CuffRig {
     const artery = new BrachialArtery(o.artery ?? TYPICAL_ARTERY);
     this.cuff = new CuffPneumatics(o.cuff ?? ADULT_CUFF, o.pump ?? CUFF_PUMP, o.valve ?? CUFF_VALVE, artery, o.patient.arterialPressureMmHg(this.tMs));
     this.cuff.setLeak(o.cuffLeakMmHgPerS ?? 0);
+    this.motionRng = o.rng.fork('arm-motion');
     const unit = o.sensor === 'ideal' ? IDEAL_MPX5050 : o.sensor ?? randomMpx5050(o.rng.fork('mpx5050-unit'));
     this.sensor = new Mpx5050(unit, o.rng.fork('mpx5050-noise'));
     this.sensorV = this.sensor.outputV(0);
@@ -100,6 +103,27 @@ export class CuffRig {
     return rig;
   }
 
+  /**
+   * Arm movement from `fromMs` for `durationMs`: tissue squeezing the bladder by up to `ml`
+   * (about as many mmHg at working pressures) in a 1-4 Hz shaking with a smooth onset and end.
+   */
+  addMotion(fromMs: number, durationMs: number, ml: number): void {
+    const r = this.motionRng;
+    this.motions.push({ fromMs, toMs: fromMs + durationMs, ml, f1: r.uniform(1, 4), f2: r.uniform(1, 4), ph: r.uniform(0, 2 * Math.PI) });
+  }
+
+  private motionMl(tMs: number): number {
+    let v = 0;
+    for (const m of this.motions) {
+      if (tMs < m.fromMs || tMs >= m.toMs) continue;
+      const u = (tMs - m.fromMs) / (m.toMs - m.fromMs);
+      const window = Math.sin(Math.PI * u);
+      const s = (tMs - m.fromMs) / 1000;
+      v += m.ml * window * 0.5 * (Math.sin(2 * Math.PI * m.f1 * s + m.ph) + Math.sin(2 * Math.PI * m.f2 * s));
+    }
+    return v;
+  }
+
   /** True cuff pressure now, mmHg. */
   pressureMmHg(): number {
     this.advance();
@@ -116,7 +140,7 @@ export class CuffRig {
     const dtS = this.stepMs / 1000;
     while (this.tMs + this.stepMs <= target) {
       this.tMs += this.stepMs;
-      this.cuff.step(dtS, this.patient.arterialPressureMmHg(this.tMs));
+      this.cuff.step(dtS, this.patient.arterialPressureMmHg(this.tMs), this.motionMl(this.tMs));
       const p = this.cuff.pressureMmHg;
       if (p > this.maxPressureMmHg) {
         this.maxPressureMmHg = p;

@@ -61,6 +61,7 @@ export class CuffPneumatics {
   valveFault: ValveFault = 'none';
   /** Extra leak, mL/s per (P/sqrt(P+2)). */
   private leakCoeff = 0;
+  private squeezeMl = 0;
 
   constructor(
     readonly cuff: CuffParams,
@@ -100,8 +101,12 @@ export class CuffPneumatics {
     return this.pumpFault === 'stuck-on' || (this.pumpOn && this.pumpFault !== 'dead');
   }
 
-  /** Advances dt seconds with the arterial pressure `arterialMmHg` under the cuff. */
-  step(dtS: number, arterialMmHg: number): void {
+  /**
+   * Advances dt seconds with the arterial pressure `arterialMmHg` under the cuff and, optionally,
+   * arm tissue displacing `squeezeMl` of the bladder's room (muscle tension, movement).
+   */
+  step(dtS: number, arterialMmHg: number, squeezeMl = 0): void {
+    this.squeezeMl = squeezeMl;
     const p = this.pressureMmHg;
     const orifice = p / Math.sqrt(p + 2);
     let q = -(this.valve.orificeMlPerSPerSqrtMmHg * this.valveOpenFraction() + this.leakCoeff) * orifice;
@@ -114,7 +119,7 @@ export class CuffPneumatics {
   private solvePressure(pa: number): number {
     let p = this.pressureMmHg;
     for (let i = 0; i < 6; i++) {
-      const f = this.heldMl(p) - this.artery.volumeMl(pa - p) - this.airMl;
+      const f = this.heldMl(p) - this.artery.volumeMl(pa - p) - this.squeezeMl - this.airMl;
       const df = this.complianceMlPerMmHg(p) + this.artery.complianceMlPerMmHg(pa - p);
       const next = Math.max(0, p - f / df);
       if (Math.abs(next - p) < 1e-7) return next;

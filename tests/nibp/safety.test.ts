@@ -115,4 +115,26 @@ test('a pump that runs on when switched off: pump-fault during the hold, the val
   assert.ok(b.rig.pressureMmHg() < 20, `residual ${b.rig.pressureMmHg().toFixed(1)} mmHg`);
 });
 
+test('arm movement during deflation: a motion fault or a correct reading, never a wrong one', async () => {
+  let motionFaults = 0;
+  let cases = 0;
+  for (const [bursts, ml] of [[1, 3], [1, 8], [3, 5], [4, 6]] as const) {
+    for (const seed of [1, 2, 3, 4]) {
+      const b = makeBench(NORMAL, seed);
+      for (let i = 0; i < bursts; i++) b.rig.addMotion(14_000 + i * 4000 + seed * 300, 2000, ml);
+      const r = await b.cycle();
+      cases++;
+      assert.ok(r !== undefined);
+      if (r!.kind === 'fault') {
+        assert.ok(r!.fault === 'motion' || r!.fault === 'no-oscillations', JSON.stringify(r));
+        if (r!.fault === 'motion') motionFaults++;
+      } else {
+        assert.ok(Math.abs(r!.systolicMmHg - 120) <= 8 && Math.abs(r!.diastolicMmHg - 80) <= 8, `bursts ${bursts} x ${ml} mL seed ${seed}: ${JSON.stringify(r)}`);
+      }
+      assertDumping(b, 'after movement');
+    }
+  }
+  assert.ok(motionFaults >= cases / 2, `${motionFaults} motion faults in ${cases} cases`);
+});
+
 test.run();

@@ -29,7 +29,7 @@ test('channel scaling follows the MPX5050 data sheet and the x20 AC gain', () =>
 
 test('envelope: MAP at the maximum, SBP/DBP where the ratios are crossed', () => {
   const e = envelope(100, 25, 30);
-  const r = analyseEnvelope(e.p, e.a, e.n, new Float64Array(2 * e.n));
+  const r = analyseEnvelope(e.p, e.a, e.n, new Float64Array(3 * e.n));
   assert.ok(r.ok, JSON.stringify(r));
   if (!r.ok) return;
   assert.ok(Math.abs(r.meanArterialMmHg - 100) < 1.5, `MAP ${r.meanArterialMmHg}`);
@@ -44,19 +44,26 @@ test('envelope: single-beat artefacts are rejected, many are motion, truncated e
   const spiky = Float64Array.from(e.a);
   spiky[5] = 6; // a movement above systolic
   spiky[40] = 0.1; // a missed beat below diastolic
-  const r = analyseEnvelope(e.p, spiky, e.n, new Float64Array(2 * e.n));
-  const clean = analyseEnvelope(e.p, e.a, e.n, new Float64Array(2 * e.n));
+  const r = analyseEnvelope(e.p, spiky, e.n, new Float64Array(3 * e.n));
+  const clean = analyseEnvelope(e.p, e.a, e.n, new Float64Array(3 * e.n));
   assert.ok(r.ok && clean.ok);
   if (r.ok && clean.ok) assert.ok(Math.abs(r.systolicMmHg - clean.systolicMmHg) < 1 && Math.abs(r.diastolicMmHg - clean.diastolicMmHg) < 1);
+  // Two bursts of movement, each inflating two beats in the body of the envelope.
   const rng = new Rng(3);
-  const noisy = e.a.map((x, i) => (i % 2 ? x * rng.uniform(2.5, 4) : x));
-  const m = analyseEnvelope(e.p, noisy, e.n, new Float64Array(2 * e.n));
+  const moved = Float64Array.from(e.a);
+  for (const i of [20, 21, 32, 33]) moved[i] = moved[i]! * rng.uniform(2, 3);
+  const m = analyseEnvelope(e.p, moved, e.n, new Float64Array(3 * e.n));
   assert.equal(m.ok ? 'ok' : m.reason, 'motion');
+  // A narrow bump (a few beats of movement above systolic) bigger than the real maximum.
+  const bump = Float64Array.from(e.a);
+  for (const i of [3, 4, 5]) bump[i] = 3;
+  const nb = analyseEnvelope(e.p, bump, e.n, new Float64Array(3 * e.n));
+  assert.equal(nb.ok ? 'ok' : nb.reason, 'motion');
   // Deflation started below systolic: the envelope is already large at its first beat.
   const late = envelope(100, 25, 30, 115);
-  const t = analyseEnvelope(late.p, late.a, late.n, new Float64Array(2 * late.n));
+  const t = analyseEnvelope(late.p, late.a, late.n, new Float64Array(3 * late.n));
   assert.equal(t.ok ? 'ok' : t.reason, 'systolic-not-found');
-  const flat = analyseEnvelope(e.p, e.a.map(() => 0.1), e.n, new Float64Array(2 * e.n));
+  const flat = analyseEnvelope(e.p, e.a.map(() => 0.1), e.n, new Float64Array(3 * e.n));
   assert.equal(flat.ok ? 'ok' : flat.reason, 'too-small');
 });
 
