@@ -2,8 +2,9 @@
 // an upstroke to the peak after it.
 //  - An adaptive rise threshold (30 % of the median of the last three amplitudes, at least
 //    0.12 mmHg = 6 counts, above the channel's noise of ~1.5 counts rms) ignores noise.
-//  - A refractory period of half the median of the last three beat intervals (0.3-0.6 s) keeps
-//    the dicrotic wave from counting as a beat. Candidates within it are one beat and the larger
+//  - A refractory period of 0.6 of the shortest of the last three beat intervals (0.25-0.38 s;
+//    the shortest, so that a missed beat cannot lengthen it past the next one) keeps the
+//    dicrotic wave from counting as a beat. Candidates within it are one beat and the larger
 //    wins (noise in late diastole must not mask the real upstroke); the window is anchored at the
 //    first candidate, so the growing beats of the envelope's rising flank never merge.
 //  - A rise slower than an arterial upstroke (> 200 ms from half to full amplitude, timed on the
@@ -25,10 +26,10 @@ const MAX_PEAK_WAIT_MS = 200;
 const MAX_RISE_MS = 200;
 const HISTORY = 32;
 const SILENCE_MS = 2000;
-const MIN_REFRACTORY_MS = 300;
-// Below the shortest beat interval at 100/min, so that a run of growing beats on the envelope's
-// rising flank can never merge into one.
-const MAX_REFRACTORY_MS = 600;
+const MIN_REFRACTORY_MS = 250;
+// The dicrotic wave peaks ~0.3 s after the systolic peak at any rate; 380 ms stays below the
+// shortest beat interval expected (150/min), so a run of growing beats never merges.
+const MAX_REFRACTORY_MS = 380;
 
 export class BeatDetector {
   private rising = false;
@@ -124,7 +125,8 @@ export class BeatDetector {
       return;
     }
     if (this.tentative) this.emit();
-    const refractory = Math.min(MAX_REFRACTORY_MS, Math.max(MIN_REFRACTORY_MS, 0.5 * this.rrMedianMs()));
+    const rr = this.rrShortestMs();
+    const refractory = Number.isFinite(rr) ? Math.min(MAX_REFRACTORY_MS, Math.max(MIN_REFRACTORY_MS, 0.6 * rr)) : MIN_REFRACTORY_MS;
     if (this.peakMs - this.lastBeatMs < refractory) return;
     this.tentative = true;
     this.tAmp = amp;
@@ -156,11 +158,12 @@ export class BeatDetector {
     return Number.NEGATIVE_INFINITY;
   }
 
-  private rrMedianMs(): number {
+  /** The shortest of the last three intervals: a missed beat must not lengthen the refractory. */
+  private rrShortestMs(): number {
     const a = this.rr[0]!;
     const b = this.rr[1]!;
     const c = this.rr[2]!;
-    return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    return Math.min(a || Infinity, b || Infinity, c || Infinity);
   }
 
   private typicalAmplitude(): number {

@@ -423,9 +423,9 @@ export class NibpController implements BeatSink {
       const fault: NibpFault = clipped || (!est.ok && est.reason === 'motion') ? 'motion' : 'no-oscillations';
       return this.fail(fault, now, true);
     }
-    // Plausibility: a pulse pressure under 15 mmHg, or extra "beats" between the heart beats of the
+    // Plausibility: a pulse pressure under 15 mmHg, or a beat rhythm no heart makes in the
     // envelope's body, is what arm movement makes of an envelope.
-    if (est.systolicMmHg - est.diastolicMmHg < MIN_PULSE_PRESSURE_MMHG || this.extraBeatFraction(est.systolicMmHg, est.diastolicMmHg) > 0.25) {
+    if (est.systolicMmHg - est.diastolicMmHg < MIN_PULSE_PRESSURE_MMHG || this.rhythmImplausible(est.systolicMmHg, est.diastolicMmHg)) {
       return this.fail('motion', now, true);
     }
     const r: NibpResult = {
@@ -443,22 +443,28 @@ export class NibpController implements BeatSink {
   }
 
   /**
-   * Fraction of beat intervals between systolic and diastolic shorter than 0.7 of their median:
-   * beats the heart did not make. Irregular rhythms (atrial fibrillation) stay well below 0.25.
+   * Whether the beats between systolic and diastolic look like a heart's: more than a quarter of
+   * the intervals shorter than 0.7 of their median (beats the heart did not make), or two gaps
+   * longer than 2.2 medians (beats masked by something bigger) mean movement. Atrial
+   * fibrillation's irregular intervals stay within these bounds.
    */
-  private extraBeatFraction(sbp: number, dbp: number): number {
+  private rhythmImplausible(sbp: number, dbp: number): boolean {
     const iv = this.work;
     let k = 0;
     for (let i = 1; i < this.nBeats; i++) {
       if (this.beatP[i - 1]! > sbp || this.beatP[i]! < dbp) continue;
       iv[k++] = this.beatT[i]! - this.beatT[i - 1]!;
     }
-    if (k < 4) return 0;
+    if (k < 4) return false;
     const s = iv.subarray(0, k).sort();
     const med = s[k >> 1]!;
     let short = 0;
-    for (let i = 0; i < k; i++) if (s[i]! < 0.7 * med) short++;
-    return short / k;
+    let long = 0;
+    for (let i = 0; i < k; i++) {
+      if (s[i]! < 0.7 * med) short++;
+      if (s[i]! > 2.2 * med) long++;
+    }
+    return short > 0.25 * k || long >= 2;
   }
 
   /** Median beat interval among the clearly detected beats, as a rate. */
