@@ -50,19 +50,19 @@ export function adcCounts(volts: number): number {
   return c < 0 ? 0 : c > FULL_SCALE - 1 ? FULL_SCALE - 1 : c;
 }
 
+/** What drives one analog pin, and how often it was converted. */
+export interface AnalogChannel {
+  source: VoltageSource | null;
+  conversions: number;
+}
+
 class UnoAnalogIn implements AnalogIn {
   readonly vref = UNO_VREF_V;
   readonly bits = UNO_ADC_BITS;
-  constructor(private readonly uno: VirtualUno, readonly pin: AnalogPin) {}
+  constructor(private readonly uno: VirtualUno, private readonly channel: AnalogChannel) {}
   read(): number {
-    return this.uno.convert(this.pin);
+    return this.uno.convertChannel(this.channel);
   }
-}
-
-/** What drives one analog pin, and how often it was converted. */
-interface AnalogChannel {
-  source: VoltageSource | null;
-  conversions: number;
 }
 
 export class VirtualUno implements Board {
@@ -139,7 +139,11 @@ export class VirtualUno implements Board {
 
   /** One ADC conversion on a pin (used by the AnalogIn objects). */
   convert(pin: AnalogPin): number {
-    const c = this.channels.get(pin)!;
+    return this.convertChannel(this.channels.get(pin)!);
+  }
+
+  /** @internal the conversion itself. */
+  convertChannel(c: AnalogChannel): number {
     c.conversions++;
     const v = c.source ? c.source(this.scheduler.now()) : 0;
     return adcCounts(v + this.noiseV * this.noise.next());
@@ -168,7 +172,7 @@ export class VirtualUno implements Board {
     if (!ANALOG_PINS.includes(pin)) throw new PinError(`${pin} is not an analog pin`);
     this.claim(pin, 'analog-in');
     let a = this.analogIns.get(pin);
-    if (!a) this.analogIns.set(pin, (a = new UnoAnalogIn(this, pin)));
+    if (!a) this.analogIns.set(pin, (a = new UnoAnalogIn(this, this.channels.get(pin)!)));
     return a;
   }
 

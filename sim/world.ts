@@ -37,6 +37,9 @@ export const PIN_MAP = {
   led: 'D13',
 } as const satisfies Record<string, AnalogPin | DigitalPin | PwmPin>;
 
+/** Internal rate of the ECG model and the AD8232's analog chain in a world, Hz. */
+export const AD8232_FS_HZ = 250;
+
 export interface WorldOptions {
   scenario: string | Scenario | FixedVitals;
   seed: number;
@@ -66,7 +69,9 @@ export class World {
     this.clock = opts.clock ?? new VirtualClock({ yieldEveryMs: 1000 });
     this.rng = new Rng(opts.seed);
     this.log = new EventLog(this.clock);
-    this.patient = createPatient(opts.scenario, this.rng);
+    // The ECG model and the AD8232 run on the same 4 ms grid, so the front end reads the model's
+    // own samples (RK4 at 250 Hz is within 1 µV of a 2 kHz integration).
+    this.patient = createPatient(opts.scenario, this.rng, { ecgFsHz: AD8232_FS_HZ });
     const device = this.patient.device;
     this.uno = new VirtualUno({
       clock: this.clock,
@@ -79,9 +84,11 @@ export class World {
     });
     this.ecgFrontEnd = new Ad8232((t) => this.patient.ecgMv(t), {
       rng: this.rng.fork('ad8232'),
+      fsHz: AD8232_FS_HZ,
       mainsHz: device.mainsHz,
       motionBurstsPerHour: device.motionBurstsPerHour,
       leadOff: device.leadOff,
+      onMotionBurst: (startMs, durationMs, mv) => this.log.log('ad8232', `motion artefact from ${startMs.toFixed(0)} ms for ${durationMs.toFixed(0)} ms, ${mv.toFixed(2)} mV`),
     });
     this.pulseSensor = new PulseSensor((t) => this.patient.ppg(t), { rng: this.rng.fork('pulse-sensor'), ...opts.pulseSensor });
     this.lm35 = new Lm35((t) => this.patient.coreTempC(t), { rng: this.rng.fork('lm35'), ...opts.lm35 });

@@ -30,6 +30,8 @@ export interface Ad8232Options {
   leadOff?: ReadonlyArray<readonly [number, number]>;
   /** Input-referred noise, mV rms (electrode and amplifier). */
   noiseMv?: number;
+  /** Told about each motion burst when the model reaches it (for the event log). */
+  onMotionBurst?: (startMs: number, durationMs: number, amplitudeMv: number) => void;
 }
 
 export class Ad8232 {
@@ -59,7 +61,10 @@ export class Ad8232 {
   private burstP = 0;
   private burstOrigin = 0;
 
+  private readonly onMotionBurst: Ad8232Options['onMotionBurst'];
+
   constructor(private readonly ecgMv: (tMs: number) => number, opts: Ad8232Options) {
+    this.onMotionBurst = opts.onMotionBurst;
     this.supplyV = opts.supplyV ?? 3.3;
     this.refV = this.supplyV / 2;
     this.gain = opts.gain ?? 1100;
@@ -115,6 +120,7 @@ export class Ad8232 {
       const start = this.burstStart;
       this.burstStart = this.burstEnd + this.rng.exponential(this.burstMeanGapMs);
       this.burstOrigin = start;
+      this.onMotionBurst?.(start, dur, this.burstMv);
       if (t >= this.burstEnd) return 0;
     }
     const u = (t - this.burstOrigin) / (this.burstEnd - this.burstOrigin);

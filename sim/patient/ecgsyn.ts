@@ -28,7 +28,10 @@ const TABLE_SCALE = TABLE_N / TWO_PI;
 const CUTOFF_WIDTHS = 5;
 /** Baseline wander amplitude, mV (the paper's A = 0.15 mV). */
 const WANDER_MV = 0.15;
-/** The R peak is scaled to this height above the resting baseline, mV. */
+/**
+ * Height of the R peak at 60/min in the model's own z (whose mean over a beat is 0), mV. The PR
+ * segment sits about 0.1 mV below 0, so R stands about 1.3 mV above it.
+ */
 export const R_AMPLITUDE_MV = 1.2;
 
 export interface EcgsynOptions {

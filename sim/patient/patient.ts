@@ -10,6 +10,15 @@ import { BeatTrain, type RhythmSource } from './rr-process.ts';
 import { getScenario, scenarioFromValues, type FixedVitals, type Scenario } from './scenarios.ts';
 import { Trajectory } from './trajectory.ts';
 
+export interface PatientOptions {
+  /**
+   * ECGSYN integration rate, Hz (default 500). Fixed-step RK4 at 250 Hz stays within 1 µV of a
+   * 2 kHz integration; the rate matters for readers between grid points, which get linear
+   * interpolation.
+   */
+  ecgFsHz?: number;
+}
+
 /** Breathing swings arterial pressure by this much either way, mmHg (truth is the mean). */
 const RESPIRATORY_BP_MMHG = 1.5;
 
@@ -28,7 +37,7 @@ export class Patient implements PatientSignals, RhythmSource {
   private readonly finger: FingerPpg;
   private latestMs = 0;
 
-  constructor(scenario: Scenario, rng: Rng) {
+  constructor(scenario: Scenario, rng: Rng, opts: PatientOptions = {}) {
     this.scenario = scenario;
     this.device = scenario.device;
     const track = (pick: (k: Scenario['keyframes'][number]) => number) => new Trajectory(scenario.keyframes.map((k) => [k.atS * 1000, pick(k)] as const));
@@ -44,6 +53,7 @@ export class Patient implements PatientSignals, RhythmSource {
     const pressures = { systolicMmHg: (t: number) => this.sbp.at(t), diastolicMmHg: (t: number) => this.dbp.at(t) };
     const respHz = scenario.hrv.respiratoryHz;
     this.ecg = new Ecgsyn(this.beats, {
+      fsHz: opts.ecgFsHz ?? 500,
       respiratoryHz: respHz,
       meanHeartRateBpm: (t) => this.hr.at(t),
       atrialFibrillation: (t) => this.rhythm(t) === 'atrial-fibrillation',
@@ -120,8 +130,8 @@ export class Patient implements PatientSignals, RhythmSource {
 }
 
 /** A patient for a named scenario, a scenario object, or fixed values; seeded. */
-export function createPatient(scenario: string | Scenario | FixedVitals, seed: number | Rng): Patient {
+export function createPatient(scenario: string | Scenario | FixedVitals, seed: number | Rng, opts: PatientOptions = {}): Patient {
   const rng = typeof seed === 'number' ? new Rng(seed) : seed;
   const s = typeof scenario === 'string' ? getScenario(scenario) : 'keyframes' in scenario ? scenario : scenarioFromValues(scenario);
-  return new Patient(s, rng.fork('patient'));
+  return new Patient(s, rng.fork('patient'), opts);
 }

@@ -120,6 +120,21 @@ test('arterial pressure swings between DBP and SBP with mean = MAP; truth is exa
   assert.ok(Math.abs(max - 118) < 2.5 && Math.abs(min - 76) < 2.5, `${min}..${max}`);
 });
 
+test('hypertensive crisis: the pressure wave itself climbs to 190/120 with MAP 143', () => {
+  const p = createPatient('hypertensive-crisis', 2);
+  let sum = 0, n = 0, max = -Infinity, min = Infinity;
+  for (let t = 0; t < 1_060_000; t += 2) {
+    const v = p.arterialPressureMmHg(t);
+    if (t < 1_000_000) continue;
+    sum += v; n++;
+    max = Math.max(max, v);
+    min = Math.min(min, v);
+  }
+  assert.ok(Math.abs(sum / n - (120 + 70 / 3)) < 1.5, `mean ${sum / n}`);
+  assert.ok(Math.abs(max - 190) < 2.5 && Math.abs(min - 120) < 2.5, `${min}..${max}`);
+  assert.ok(Math.abs(p.truth(1_030_000).heartRateBpm - 96) < 1e-9);
+});
+
 test('the PPG pulse arrives 180-340 ms after the R peak, earlier at high pressure', () => {
   const arrival = (sbp: number, dbp: number) => {
     const p = createPatient({ heartRateBpm: 60, systolicMmHg: sbp, diastolicMmHg: dbp }, 8);

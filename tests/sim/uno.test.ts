@@ -9,6 +9,7 @@ import { VirtualUno, adcCounts } from '../../sim/uno.ts';
 import { PinError } from '../../hal/board.ts';
 import { StorageRangeError } from '../../hal/storage.ts';
 import type { I2cBus } from '../../hal/i2c.ts';
+import { World } from '../../sim/world.ts';
 
 const uno = (opts: Partial<ConstructorParameters<typeof VirtualUno>[0]> = {}) => new VirtualUno({ clock: new VirtualClock(), rng: new Rng(1), ...opts });
 
@@ -126,6 +127,22 @@ test('EEPROM is 1 KiB erased to 0xFF and survives a power cycle on the same file
     b.powerOff();
     // A fresh Uno without files starts erased.
     assert.equal([...uno().eeprom().read(1020, 4)], [0xff, 0xff, 0xff, 0xff]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a world power-cycled on the same EEPROM file keeps its settings', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'world-'));
+  try {
+    const eepromPath = join(dir, 'eeprom.bin');
+    const first = new World({ scenario: 'normal', seed: 1, eepromPath });
+    first.clock.after(1000, () => first.uno.eeprom().write(0, new Uint8Array([0x42, 0x43])));
+    await first.runUntil(2000);
+    first.uno.powerOff();
+    const second = new World({ scenario: 'normal', seed: 2, eepromPath });
+    assert.equal([...second.uno.eeprom().read(0, 3)], [0x42, 0x43, 0xff]);
+    second.uno.powerOff();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
