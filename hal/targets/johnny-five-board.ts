@@ -5,7 +5,8 @@
 // - analog inputs are reported by the board at the sampling interval (StandardFirmata 2.4:
 //   10 ms minimum, 2.5+: 1 ms); AnalogIn.read() returns the latest reported value;
 // - digital inputs are reported on change; DigitalIn.read() returns the latest reported level;
-// - I2C writes cannot observe the ACK (write() returns true); reads time out into an I2cError;
+// - I2C writes cannot observe the ACK (write() returns true); a read of an absent device gives
+//   an I2cError (Firmata's "Too few bytes" string message, or a timeout);
 // - there is no EEPROM or flash access, so both stores are files on the host (in `storeDir`);
 // - the modem serial port is a host serial port (USB-RS232 adapter into the MAX232) or, on
 //   StandardFirmataPlus >= 2.5, the board's SoftwareSerial through Firmata SERIAL messages.
@@ -254,16 +255,29 @@ export class JohnnyFiveBoard implements Board {
         read(address: number, length: number): Promise<Uint8Array> {
           return new Promise((resolve, reject) => {
             let done = false;
+            // StandardFirmata answers a read the device did not acknowledge with a string
+            // message ("I2C: Too few bytes received") and then a reply of stale bytes; the string
+            // is how a missing device shows up over Firmata.
+            let short = false;
+            const onString = (text: unknown): void => {
+              if (typeof text === 'string' && /I2C: Too few bytes/i.test(text)) short = true;
+            };
+            io.on('string', onString);
+            const finish = (): void => {
+              done = true;
+              io.removeListener('string', onString);
+            };
             const t = sched.after(timeoutMs, () => {
               if (done) return;
-              done = true;
+              finish();
               reject(new I2cError(address, `no I2C reply from 0x${address.toString(16)} within ${timeoutMs} ms`));
             });
             io.i2cReadOnce(address, length, (data) => {
               if (done) return;
-              done = true;
+              finish();
               t.cancel();
-              resolve(Uint8Array.from(data));
+              if (short) reject(new I2cError(address, `no device acknowledged I2C address 0x${address.toString(16)}`));
+              else resolve(Uint8Array.from(data));
             });
           });
         },

@@ -16,6 +16,7 @@ import { Hd44780Model } from '../../sim/lcd/hd44780.ts';
 import { Pcf8574, wireBackpack } from '../../sim/lcd/pcf8574.ts';
 import { renderLines } from '../../sim/lcd/render.ts';
 import { createLcd } from '../../firmware/lcd/board.ts';
+import { LcdError } from '../../firmware/lcd/transport.ts';
 import { setupLcd } from '../../firmware/display/controller.ts';
 import { vitalsScreen, networkScreen } from '../../firmware/display/screens.ts';
 import { GLYPH_SYMBOLS_BY_SLOT } from '../../firmware/lcd/glyphs.ts';
@@ -196,6 +197,20 @@ if (hex) {
     assert.equal(lcdModel.violations, [], 'no HD44780 timing violation over Firmata + emulated TWI');
     assert.ok(rig.uno.i2c.stats.bytesWritten > 100, `${rig.uno.i2c.stats.bytesWritten} bytes over the emulated TWI`);
     assert.is(rig.uno.i2c.stats.nacks, 0);
+    // A read through Firmata returns the expander's pins (backlight on, E low).
+    const port = await board.i2c().read(0x27, 1);
+    assert.equal(Array.from(port), [expander.port]);
+    assert.is(expander.port & 0x0c, 0x08);
+  });
+
+  test('an LCD backpack at an address nobody answers is reported not-found (Firmata cannot see NACKs; the read times out)', async () => {
+    const lcd = createLcd(board, { kind: 'backpack', address: 0x3f });
+    const nacks = rig.uno.i2c.stats.nacks;
+    const err = await setupLcd(lcd).then(() => null, (e: unknown) => e);
+    assert.instance(err, LcdError);
+    assert.is((err as LcdError).kind, 'not-found');
+    assert.match((err as Error).message, /0x3F/);
+    assert.ok(rig.uno.i2c.stats.nacks > nacks, 'the emulated TWI saw the address NACKed');
   });
 }
 
