@@ -38,7 +38,7 @@ export const bench: Bench = {
     const rig = startEmulatedUno(hex.text);
     // Sensor-like inputs on all six channels, so every report carries a changing value.
     for (let c = 0; c < 6; c++) rig.uno.attachAnalog(`A${c}`, (t) => 2.5 + 2 * Math.sin(t / (50 + 10 * c)));
-    const board = await JohnnyFiveBoard.connect({ transport: rig.stream, scheduler: rig.clock, readyTimeoutMs: 5000 });
+    const board = await JohnnyFiveBoard.connect({ transport: rig.stream, scheduler: rig.clock, readyTimeoutMs: 5000, versionQueryAfterMs: 60_000 });
     const stamps: number[][] = [[], [], [], [], [], []];
     let msg: number[] = [];
     rig.uno.onTransmit((b, t) => {

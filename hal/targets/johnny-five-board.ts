@@ -49,6 +49,11 @@ export interface JohnnyFiveBoardOptions {
   storeDir?: string;
   /** How long to wait for the Firmata handshake, in the scheduler's ms (default 10 s). */
   readyTimeoutMs?: number;
+  /**
+   * Wall-clock ms after which firmata-io asks for the version itself, for a board that did not
+   * announce it (no reset on open). Default: 5000, or half the ready timeout if that is shorter.
+   */
+  versionQueryAfterMs?: number;
   /** How long an I2C read may take, in the scheduler's ms (default 200). */
   i2cReadTimeoutMs?: number;
   name?: string;
@@ -108,7 +113,7 @@ export class JohnnyFiveBoard implements Board {
     const timeoutMs = opts.readyTimeoutMs ?? 10_000;
     // firmata-io asks for the version itself if the board has not announced it by then (a board
     // that was not reset on open stays silent).
-    const io = createFirmataIo(opts.transport, Math.min(2000, timeoutMs / 2));
+    const io = createFirmataIo(opts.transport, opts.versionQueryAfterMs ?? Math.min(5000, timeoutMs / 2));
     return new Promise((resolve, reject) => {
       const five = johnnyFive();
       // johnny-five has its own wall-clock connect timeout; ours (on the board's scheduler) is the

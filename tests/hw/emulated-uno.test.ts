@@ -68,7 +68,9 @@ if (hex) {
       return v;
     });
     rig.uno.attachAnalog('A2', (t) => world.lm35.outputV(t));
-    board = await JohnnyFiveBoard.connect({ transport: rig.stream, scheduler: rig.clock, readyTimeoutMs: 5000 });
+    // The sketch announces its version after its boot blink; no need for firmata-io to ask (its
+    // timer is on the wall clock, and a slow machine would make it ask mid-handshake).
+    board = await JohnnyFiveBoard.connect({ transport: rig.stream, scheduler: rig.clock, readyTimeoutMs: 5000, versionQueryAfterMs: 60_000 });
   });
 
   test.after(() => {
