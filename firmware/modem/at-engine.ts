@@ -1,0 +1,229 @@
+// The AT command engine: one command in flight, a guard time after each final result, timeouts on
+// the board's Scheduler, retries per the command table, URCs dispatched to subscribers and never
+// mixed into a response. A response during which the UART reported an error (framing, parity,
+// overrun, break) or a line overflowed is treated as damaged and retried, never returned.
+import type { Scheduler, TimerHandle } from '../../hal/clock.ts';
+import type { SerialLineError, SerialPort } from '../../hal/serial.ts';
+import type { AtCommand } from './commands.ts';
+import { Digester, type DigestEvent, type FinalResult, type Urc } from './digester.ts';
+import { ModemError, ModemLineError, ModemTimeout } from './errors.ts';
+
+export interface AtResponse {
+  /** Information response lines, in order. */
+  lines: string[];
+  /** Raw data blocks (e.g. HTTPREAD data). */
+  raw: Uint8Array[];
+  final: FinalResult;
+}
+
+export interface AtEngineOptions {
+  /** Least time between a final result and the next command, ms (SIM800 manual: 20 ms). */
+  guardMs?: number;
+  maxLineBytes?: number;
+  maxRawBytes?: number;
+}
+
+export interface AtEngineStats {
+  commands: number;
+  retries: number;
+  timeouts: number;
+  consecutiveTimeouts: number;
+  damagedResponses: number;
+  modemErrors: number;
+  serial: Record<SerialLineError['kind'], number>;
+  lineOverflows: number;
+  urcs: number;
+  strays: number;
+}
+
+export interface RunOptions {
+  /** Data sent at the prompt ("> " or DOWNLOAD). */
+  payload?: Uint8Array;
+  /** Overrides the table's timeout (HTTPDATA's depends on its arguments). */
+  timeoutMs?: number;
+}
+
+type UrcHandler = (urc: Urc) => void;
+
+interface Pending {
+  onEvent(ev: DigestEvent): void;
+  onSerialError(kind: string): void;
+}
+
+const ESC = 0x1b;
+
+function ascii(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
+export class AtEngine {
+  readonly digester: Digester;
+  private readonly guardMs: number;
+  private pending: Pending | null = null;
+  private lastFinalAt = Number.NEGATIVE_INFINITY;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly urcHandlers = new Map<string, Set<UrcHandler>>();
+  private readonly timeoutListeners = new Set<(consecutive: number) => void>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly counts = { commands: 0, retries: 0, timeouts: 0, consecutiveTimeouts: 0, damagedResponses: 0, modemErrors: 0 };
+  private readonly serial: Record<SerialLineError['kind'], number> = { framing: 0, parity: 0, overrun: 0, break: 0 };
+
+  constructor(readonly port: SerialPort, readonly scheduler: Scheduler, opts: AtEngineOptions = {}) {
+    this.guardMs = opts.guardMs ?? 20;
+    this.digester = new Digester(opts.maxLineBytes ?? 512, opts.maxRawBytes ?? 2048);
+    this.unsubscribe.push(port.onData((bytes) => this.receive(bytes)));
+    this.unsubscribe.push(
+      port.onError((e) => {
+        this.serial[e.kind]++;
+        this.pending?.onSerialError(e.kind);
+      }),
+    );
+  }
+
+  get stats(): AtEngineStats {
+    const d = this.digester.stats;
+    return { ...this.counts, serial: { ...this.serial }, lineOverflows: d.overflows, urcs: d.urcs, strays: d.strays };
+  }
+
+  /** Stops listening to the port. */
+  detach(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  /** Subscribes to URCs by table name ('+CREG', 'RING', ...) or '*' for all. */
+  onUrc(name: string, handler: UrcHandler): () => void {
+    let set = this.urcHandlers.get(name);
+    if (!set) this.urcHandlers.set(name, (set = new Set()));
+    set.add(handler);
+    return () => void set.delete(handler);
+  }
+
+  /** Resolves with the next URC `name` that passes `filter`, or rejects after `timeoutMs`. */
+  waitUrc(name: string, timeoutMs: number, filter: (u: Urc) => boolean = () => true): { promise: Promise<Urc>; cancel(): void } {
+    let off = () => {};
+    let timer: TimerHandle | undefined;
+    const promise = new Promise<Urc>((resolve, reject) => {
+      off = this.onUrc(name, (u) => {
+        if (!filter(u)) return;
+        off();
+        timer?.cancel();
+        resolve(u);
+      });
+      timer = this.scheduler.after(timeoutMs, () => {
+        off();
+        reject(new ModemTimeout(`URC ${name}`, timeoutMs));
+      });
+    });
+    return { promise, cancel: () => { off(); timer?.cancel(); } };
+  }
+
+  /** Called with the count of consecutive timeouts after each timeout (for recovery). */
+  onTimeout(listener: (consecutive: number) => void): () => void {
+    this.timeoutListeners.add(listener);
+    return () => void this.timeoutListeners.delete(listener);
+  }
+
+  /**
+   * Runs `cmd` (its text + `args`), retrying per the table. Commands queue: one in flight.
+   * Rejects with ModemTimeout, ModemError or ModemLineError.
+   */
+  run(cmd: AtCommand, args = '', opts: RunOptions = {}): Promise<AtResponse> {
+    const job = this.tail.then(() => this.withRetries(cmd, args, opts));
+    this.tail = job.catch(() => undefined);
+    return job;
+  }
+
+  private async withRetries(cmd: AtCommand, args: string, opts: RunOptions): Promise<AtResponse> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(cmd, cmd.text + args, opts);
+      } catch (err) {
+        const retryable = err instanceof ModemTimeout || err instanceof ModemLineError || (err instanceof ModemError && err.kind === 'error');
+        if (!retryable || attempt >= cmd.retries) throw err;
+        this.counts.retries++;
+      }
+    }
+  }
+
+  private receive(bytes: Uint8Array): void {
+    for (const ev of this.digester.push(bytes)) {
+      if (ev.kind === 'urc') this.dispatch(ev.urc);
+      else if (ev.kind === 'stray' || ev.kind === 'echo') continue;
+      else if (this.pending) this.pending.onEvent(ev);
+    }
+  }
+
+  private dispatch(urc: Urc): void {
+    for (const key of [urc.name, '*']) {
+      const set = this.urcHandlers.get(key);
+      if (set) for (const h of [...set]) h(urc);
+    }
+  }
+
+  private async attempt(cmd: AtCommand, text: string, opts: RunOptions): Promise<AtResponse> {
+    const wait = this.lastFinalAt + this.guardMs - this.scheduler.now();
+    if (wait > 0) await this.scheduler.sleep(wait);
+    this.counts.commands++;
+    const timeoutMs = opts.timeoutMs ?? cmd.timeoutMs;
+    return new Promise<AtResponse>((resolve, reject) => {
+      const lines: string[] = [];
+      const raw: Uint8Array[] = [];
+      let damaged: string | null = null;
+      let prompted = false;
+      const done = () => {
+        timer.cancel();
+        this.pending = null;
+        this.lastFinalAt = this.scheduler.now();
+      };
+      this.pending = {
+        onSerialError: (kind) => void (damaged ??= kind),
+        onEvent: (ev) => {
+          switch (ev.kind) {
+            case 'info':
+              return void lines.push(ev.line);
+            case 'raw':
+              return void raw.push(ev.bytes);
+            case 'line-error':
+              damaged ??= ev.reason;
+              return;
+            case 'prompt':
+              if (!prompted && opts.payload) this.port.write(opts.payload);
+              prompted = true;
+              return;
+            case 'final': {
+              done();
+              this.counts.consecutiveTimeouts = 0;
+              const f = ev.result;
+              if (f.kind === 'ok' || f.kind === 'connect' || f.kind === 'send-ok') {
+                if (damaged) {
+                  this.counts.damagedResponses++;
+                  return reject(new ModemLineError(cmd.name, damaged));
+                }
+                return resolve({ lines, raw, final: f });
+              }
+              this.counts.modemErrors++;
+              return reject(new ModemError(cmd.name, f.kind, f.code, f.text));
+            }
+          }
+        },
+      };
+      this.digester.expect({ ...cmd, command: text });
+      const timer = this.scheduler.after(timeoutMs, () => {
+        done();
+        // A modem still waiting for prompt data would swallow the next command: ESC cancels.
+        if (cmd.prompt === 'prompt' && !prompted) this.port.write(Uint8Array.of(ESC));
+        this.digester.expect(null);
+        this.digester.reset();
+        this.counts.timeouts++;
+        const n = ++this.counts.consecutiveTimeouts;
+        for (const l of [...this.timeoutListeners]) l(n);
+        reject(new ModemTimeout(cmd.name, timeoutMs));
+      });
+      this.port.write(ascii(text + '\r'));
+    });
+  }
+}
+
+export { ascii };

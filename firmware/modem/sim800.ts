@@ -1,0 +1,483 @@
+// SIM800 driver: power-up and autobaud, SIM and registration state with the location area
+// identity (LAI) and cell id, signal quality, the GPRS bearer, HTTP POST with a binary body, SMS in
+// text mode, voice calls and the SIM phonebook. Everything goes through the AtEngine; the driver
+// only builds arguments and parses answers, and every parse failure is a typed error.
+import type { Scheduler } from '../../hal/clock.ts';
+import type { DigitalOut } from '../../hal/digital.ts';
+import { FRAMING_8N1, type SerialPort } from '../../hal/serial.ts';
+import { AtEngine, type AtEngineOptions, type AtResponse } from './at-engine.ts';
+import { AT } from './commands.ts';
+import type { Urc } from './digester.ts';
+import { ModemError, ModemProtocolError, ModemTimeout } from './errors.ts';
+
+export type SimState = 'READY' | 'SIM PIN' | 'SIM PUK' | 'PH_SIM PIN' | 'PH_SIM PUK' | 'SIM PIN2' | 'SIM PUK2' | 'NOT INSERTED' | 'NOT READY';
+
+/** +CREG <stat> (3GPP TS 27.007 §7.2). */
+export type RegistrationState = 'not-registered' | 'home' | 'searching' | 'denied' | 'unknown' | 'roaming';
+const REG_STATES: readonly RegistrationState[] = ['not-registered', 'home', 'searching', 'denied', 'unknown', 'roaming'];
+
+export interface Registration {
+  state: RegistrationState;
+  /** Location area code (16 bits), when registered and +CREG=2 is on. */
+  lac?: number;
+  cellId?: number;
+}
+
+/** Location area identity (3GPP TS 23.003 §4.1): what the protocol's secure localisation uses. */
+export interface Lai {
+  mcc: string;
+  mnc: string;
+  lac: number;
+}
+
+export interface CellLocation {
+  lai: Lai;
+  cellId: number;
+}
+
+export interface SignalQuality {
+  /** +CSQ <rssi> 0..31, 99 = unknown. */
+  rssi: number;
+  /** Received signal strength, dBm; null when unknown. */
+  rssiDbm: number | null;
+  /** 0..4 bars: <10 marginal, 10-14 ok, 15-19 good, 20+ excellent. */
+  bars: number;
+  /** +CSQ <ber> 0..7 (RXQUAL), 99 = unknown. */
+  berClass: number;
+}
+
+export type BearerState = 'connecting' | 'connected' | 'closing' | 'closed';
+
+export interface Bearer {
+  state: BearerState;
+  ip: string | null;
+}
+
+export interface HttpResult {
+  status: number;
+  body: Uint8Array;
+}
+
+export type CallOutcome = 'answered' | 'busy' | 'no-answer' | 'no-carrier' | 'no-dialtone' | 'failed';
+
+export interface CallResult {
+  outcome: CallOutcome;
+  /** From dialling to the outcome, ms. */
+  elapsedMs: number;
+}
+
+/** +CLCC <stat>. */
+export type CallState = 'active' | 'held' | 'dialing' | 'alerting' | 'incoming' | 'waiting' | 'disconnect';
+const CALL_STATES: readonly CallState[] = ['active', 'held', 'dialing', 'alerting', 'incoming', 'waiting', 'disconnect'];
+
+export interface CallInfo {
+  index: number;
+  outgoing: boolean;
+  state: CallState;
+  number: string;
+}
+
+export interface PhonebookEntry {
+  index: number;
+  number: string;
+  /** 145 = international (+ prefix), 129 = national/unknown. */
+  type: number;
+  name: string;
+}
+
+export interface ModemStatus {
+  sim: SimState;
+  registration: Registration;
+  location: CellLocation | null;
+  signal: SignalQuality;
+  gprsAttached: boolean;
+  bearer: Bearer;
+}
+
+export interface Sim800Options extends AtEngineOptions {
+  baud?: number;
+  /** PWRKEY through a transistor: driving it high for ~1.2 s toggles the module's power. */
+  powerKey?: DigitalOut;
+  /** Attempts of "AT" while the module boots and locks onto the baud rate. */
+  syncAttempts?: number;
+  /** HTTPREAD chunk size, bytes (bounded by the digester's raw limit). */
+  readChunkBytes?: number;
+}
+
+/** SIM800 phonebook: 250 entries on a typical SIM; names up to 14 characters here. */
+export const PHONEBOOK_SIZE = 250;
+const CTRL_Z = 0x1a;
+
+/** +CSQ rssi to dBm (3GPP TS 27.007 §8.5): 0 -> <= -115, 1 -> -111, 2..30 -> -110..-54, 31 -> >= -52. */
+export function rssiToDbm(rssi: number): number | null {
+  if (rssi === 0) return -115;
+  if (rssi === 1) return -111;
+  if (rssi >= 2 && rssi <= 30) return -114 + 2 * rssi;
+  if (rssi === 31) return -52;
+  return null;
+}
+
+export function rssiToBars(rssi: number): number {
+  if (rssi === 99 || rssi < 2) return 0;
+  if (rssi < 10) return 1;
+  if (rssi < 15) return 2;
+  if (rssi < 20) return 3;
+  return 4;
+}
+
+/** Splits an AT parameter list, honouring quotes; quotes are removed. */
+export function splitParams(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const ch of s) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === ',' && !quoted) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur.trim());
+  return out;
+}
+
+function paramsOf(res: AtResponse, prefix: string, cmd: string): string[] {
+  const line = res.lines.find((l) => l.startsWith(prefix));
+  if (line === undefined) throw new ModemProtocolError(cmd, res.lines.join(' | ') || '(no response line)');
+  return splitParams(line.slice(prefix.length));
+}
+
+/** Parses +CREG: [n,]stat[,"lac","ci"] (URC form has no n). */
+export function parseCreg(line: string, hasMode: boolean): Registration | undefined {
+  const m = /^\+C(?:G)?REG: (.*)$/.exec(line);
+  if (!m) return undefined;
+  const p = splitParams(m[1]!);
+  const fields = hasMode ? p.slice(1) : p;
+  const stat = Number(fields[0]);
+  if (!Number.isInteger(stat) || stat < 0 || stat >= REG_STATES.length) return undefined;
+  const reg: Registration = { state: REG_STATES[stat]! };
+  if (fields.length >= 3) {
+    const lac = parseInt(fields[1]!, 16);
+    const ci = parseInt(fields[2]!, 16);
+    if (/^[0-9A-Fa-f]{1,4}$/.test(fields[1]!) && /^[0-9A-Fa-f]{1,8}$/.test(fields[2]!)) {
+      reg.lac = lac;
+      reg.cellId = ci;
+    }
+  }
+  return reg;
+}
+
+function quote(s: string): string {
+  return `"${s}"`;
+}
+
+/** Text allowed in SMS text mode and phonebook names here: printable ASCII without quotes. */
+function checkText(what: string, s: string, max: number): void {
+  if (s.length > max) throw new RangeError(`${what} is ${s.length} characters, at most ${max}`);
+  if (!/^[\x20-\x7e]*$/.test(s)) throw new RangeError(`${what} must be printable ASCII`);
+}
+
+function checkNumber(n: string): void {
+  if (!/^\+?[0-9*#]{1,20}$/.test(n)) throw new RangeError(`not a dialable number: ${JSON.stringify(n)}`);
+}
+
+export class Sim800 {
+  readonly at: AtEngine;
+  private readonly baud: number;
+  private readonly syncAttempts: number;
+  private readonly readChunk: number;
+
+  constructor(readonly port: SerialPort, readonly scheduler: Scheduler, private readonly opts: Sim800Options = {}) {
+    this.at = new AtEngine(port, scheduler, opts);
+    this.baud = opts.baud ?? 9600;
+    this.syncAttempts = opts.syncAttempts ?? 20;
+    this.readChunk = Math.min(opts.readChunkBytes ?? 512, opts.maxRawBytes ?? 2048);
+  }
+
+  /** Subscribes to a URC by name (see digester URC_RULES). */
+  onUrc(name: string, handler: (u: Urc) => void): () => void {
+    return this.at.onUrc(name, handler);
+  }
+
+  /** Toggles PWRKEY (if wired): >1 s high through the transistor = key held low at the module. */
+  async pressPowerKey(): Promise<void> {
+    const key = this.opts.powerKey;
+    if (!key) return;
+    key.write(true);
+    await this.scheduler.sleep(1200);
+    key.write(false);
+  }
+
+  /**
+   * Brings the modem to a known state: opens the port, sends "AT" until the module answers
+   * (it may be booting, or locking onto our baud rate), then echo off, verbose errors,
+   * registration URCs with location, numeric operator format and SMS text mode.
+   */
+  async init(): Promise<void> {
+    if (!this.port.isOpen) await this.port.open(this.baud, FRAMING_8N1);
+    let synced = false;
+    for (let i = 0; i < this.syncAttempts && !synced; i++) {
+      try {
+        await this.at.run(AT.at);
+        synced = true;
+      } catch (err) {
+        if (!(err instanceof ModemTimeout) && !(err instanceof ModemError)) throw err;
+        await this.scheduler.sleep(500);
+      }
+    }
+    if (!synced) throw new ModemTimeout('AT (sync)', this.syncAttempts * (AT.at.timeoutMs + 500));
+    await this.at.run(AT.echoOff);
+    await this.at.run(AT.verboseErrors);
+    await this.at.run(AT.cregMode, '2');
+    await this.at.run(AT.copsFormat);
+    await this.at.run(AT.smsTextMode);
+  }
+
+  /** Power cycle through PWRKEY (off, then on) and re-initialise. */
+  async powerCycle(): Promise<void> {
+    await this.pressPowerKey();
+    await this.scheduler.sleep(2000);
+    await this.pressPowerKey();
+    await this.init();
+  }
+
+  async simState(): Promise<SimState> {
+    const res = await this.at.run(AT.cpinQuery);
+    return paramsOf(res, '+CPIN:', 'CPIN?')[0] as SimState;
+  }
+
+  async enterPin(pin: string): Promise<void> {
+    if (!/^\d{4,8}$/.test(pin)) throw new RangeError('PIN must be 4-8 digits');
+    await this.at.run(AT.cpinEnter, quote(pin));
+  }
+
+  async registration(): Promise<Registration> {
+    const res = await this.at.run(AT.cregQuery);
+    const line = res.lines.find((l) => l.startsWith('+CREG:')) ?? '';
+    const reg = parseCreg(line, true);
+    if (!reg) throw new ModemProtocolError('CREG?', line);
+    return reg;
+  }
+
+  /** MCC and MNC of the registered network (AT+COPS? in numeric format). */
+  async operator(): Promise<{ mcc: string; mnc: string } | null> {
+    const p = paramsOf(await this.at.run(AT.copsQuery), '+COPS:', 'COPS?');
+    if (p.length < 3) return null; // not registered: "+COPS: 0"
+    const plmn = p[2]!;
+    if (p[1] !== '2' || !/^\d{5,6}$/.test(plmn)) throw new ModemProtocolError('COPS?', p.join(','));
+    return { mcc: plmn.slice(0, 3), mnc: plmn.slice(3) };
+  }
+
+  /** The serving cell's LAI and cell id, or null when not registered. */
+  async location(): Promise<CellLocation | null> {
+    const reg = await this.registration();
+    if ((reg.state !== 'home' && reg.state !== 'roaming') || reg.lac === undefined || reg.cellId === undefined) return null;
+    const op = await this.operator();
+    if (!op) return null;
+    return { lai: { mcc: op.mcc, mnc: op.mnc, lac: reg.lac }, cellId: reg.cellId };
+  }
+
+  async signal(): Promise<SignalQuality> {
+    const p = paramsOf(await this.at.run(AT.csq), '+CSQ:', 'CSQ');
+    const rssi = Number(p[0]);
+    const ber = Number(p[1]);
+    if (!Number.isInteger(rssi) || !Number.isInteger(ber)) throw new ModemProtocolError('CSQ', p.join(','));
+    return { rssi, rssiDbm: rssiToDbm(rssi), bars: rssiToBars(rssi), berClass: ber };
+  }
+
+  async gprsAttached(): Promise<boolean> {
+    return paramsOf(await this.at.run(AT.cgattQuery), '+CGATT:', 'CGATT?')[0] === '1';
+  }
+
+  async bearer(): Promise<Bearer> {
+    const p = paramsOf(await this.at.run(AT.sapbrQuery), '+SAPBR:', 'SAPBR=2');
+    const states: BearerState[] = ['connecting', 'connected', 'closing', 'closed'];
+    const state = states[Number(p[1])];
+    if (!state) throw new ModemProtocolError('SAPBR=2', p.join(','));
+    return { state, ip: state === 'connected' ? (p[2] ?? null) : null };
+  }
+
+  /** Configures and opens GPRS bearer 1 (no-op when already connected). */
+  async openBearer(apn: string): Promise<Bearer> {
+    checkText('APN', apn, 64);
+    const now = await this.bearer();
+    if (now.state === 'connected') return now;
+    await this.at.run(AT.sapbrSet, '"CONTYPE","GPRS"');
+    await this.at.run(AT.sapbrSet, `"APN",${quote(apn)}`);
+    await this.at.run(AT.sapbrOpen);
+    return this.bearer();
+  }
+
+  async closeBearer(): Promise<void> {
+    await this.at.run(AT.sapbrClose);
+  }
+
+  /**
+   * HTTP POST of a binary body over the open bearer. Resolves with the server's status and body;
+   * SIM800 network-level failures (status 600-699, e.g. 601 network error, 603 DNS error, 604
+   * stack busy) reject as ModemError kind 'status' with that code.
+   */
+  async httpPost(url: string, body: Uint8Array, contentType = 'application/octet-stream', actionTimeoutMs = 120_000): Promise<HttpResult> {
+    checkText('URL', url, 500);
+    checkText('content type', contentType, 100);
+    try {
+      await this.at.run(AT.httpInit);
+    } catch (err) {
+      // A previous session left open: terminate it and start again.
+      if (!(err instanceof ModemError)) throw err;
+      await this.at.run(AT.httpTerm).catch(() => undefined);
+      await this.at.run(AT.httpInit);
+    }
+    try {
+      await this.at.run(AT.httpPara, '"CID",1');
+      await this.at.run(AT.httpPara, `"URL",${quote(url)}`);
+      await this.at.run(AT.httpPara, `"CONTENT",${quote(contentType)}`);
+      const dataMs = 10_000;
+      await this.at.run(AT.httpData, `${body.length},${dataMs}`, { payload: body, timeoutMs: dataMs + 2000 });
+      const wait = this.at.waitUrc('+HTTPACTION', actionTimeoutMs, (u) => u.line.startsWith('+HTTPACTION: 1,'));
+      try {
+        await this.at.run(AT.httpAction, '1');
+      } catch (err) {
+        wait.cancel();
+        throw err;
+      }
+      const urc = await wait.promise;
+      const [, statusS, lenS] = splitParams(urc.line.slice('+HTTPACTION:'.length));
+      const status = Number(statusS);
+      const len = Number(lenS);
+      if (!Number.isInteger(status) || !Number.isInteger(len) || len < 0) throw new ModemProtocolError('HTTPACTION', urc.line);
+      if (status >= 600 && status < 700) throw new ModemError('HTTPACTION', 'status', status, 'SIM800 network-level failure');
+      const out = new Uint8Array(len);
+      for (let off = 0; off < len; ) {
+        const size = Math.min(this.readChunk, len - off);
+        const res = await this.at.run(AT.httpRead, `${off},${size}`);
+        const chunk = res.raw[0];
+        if (!chunk || chunk.length === 0 || chunk.length > len - off) throw new ModemProtocolError('HTTPREAD', res.lines.join(' | '));
+        out.set(chunk, off);
+        off += chunk.length;
+      }
+      return { status, body: out };
+    } finally {
+      await this.at.run(AT.httpTerm).catch(() => undefined);
+    }
+  }
+
+  /** Sends an SMS in text mode; resolves with the message reference. */
+  async sendSms(number: string, text: string): Promise<{ messageRef: number }> {
+    checkNumber(number);
+    checkText('SMS text', text, 160);
+    const payload = new Uint8Array(text.length + 1);
+    for (let i = 0; i < text.length; i++) payload[i] = text.charCodeAt(i);
+    payload[text.length] = CTRL_Z;
+    const res = await this.at.run(AT.cmgs, quote(number), { payload });
+    const mr = Number(paramsOf(res, '+CMGS:', 'CMGS')[0]);
+    if (!Number.isInteger(mr)) throw new ModemProtocolError('CMGS', res.lines.join(' | '));
+    return { messageRef: mr };
+  }
+
+  async calls(): Promise<CallInfo[]> {
+    const res = await this.at.run(AT.clcc);
+    const out: CallInfo[] = [];
+    for (const l of res.lines) {
+      if (!l.startsWith('+CLCC:')) continue;
+      const p = splitParams(l.slice(6));
+      const state = CALL_STATES[Number(p[2])];
+      if (!state) throw new ModemProtocolError('CLCC', l);
+      out.push({ index: Number(p[0]), outgoing: p[1] === '0', state, number: p[5] ?? '' });
+    }
+    return out;
+  }
+
+  /**
+   * Places a voice call and waits until it is answered, refused or not answered within
+   * `answerTimeoutMs` (then hangs up). Progress is polled with AT+CLCC; the call-end result codes
+   * (BUSY, NO ANSWER, NO CARRIER) arrive as URCs and end the wait at once.
+   */
+  async call(number: string, opts: { answerTimeoutMs?: number; pollMs?: number } = {}): Promise<CallResult> {
+    checkNumber(number);
+    const answerTimeoutMs = opts.answerTimeoutMs ?? 45_000;
+    const pollMs = opts.pollMs ?? 1000;
+    const t0 = this.scheduler.now();
+    let ended: CallOutcome | null = null;
+    const offs = (['BUSY', 'NO ANSWER', 'NO CARRIER', 'NO DIALTONE'] as const).map((name) =>
+      this.at.onUrc(name, () => void (ended ??= name === 'BUSY' ? 'busy' : name === 'NO ANSWER' ? 'no-answer' : name === 'NO DIALTONE' ? 'no-dialtone' : 'no-carrier')),
+    );
+    const result = (outcome: CallOutcome): CallResult => ({ outcome, elapsedMs: this.scheduler.now() - t0 });
+    try {
+      try {
+        await this.at.run(AT.dial, `${number};`);
+      } catch (err) {
+        if (err instanceof ModemError && ['busy', 'no-answer', 'no-carrier', 'no-dialtone'].includes(err.kind)) {
+          return result(err.kind as CallOutcome);
+        }
+        throw err;
+      }
+      while (this.scheduler.now() - t0 < answerTimeoutMs) {
+        if (ended) return result(ended);
+        await this.scheduler.sleep(pollMs);
+        if (ended) return result(ended);
+        let calls: CallInfo[];
+        try {
+          calls = await this.calls();
+        } catch (err) {
+          if (err instanceof ModemTimeout || err instanceof ModemError) continue;
+          throw err;
+        }
+        const mine = calls.find((c) => c.outgoing);
+        if (mine?.state === 'active') return result('answered');
+        if (!mine && !ended) {
+          // The call is gone but its result code was lost on the line.
+          return result('failed');
+        }
+      }
+      await this.hangUp();
+      return result('no-answer');
+    } finally {
+      for (const off of offs) off();
+    }
+  }
+
+  async hangUp(): Promise<void> {
+    await this.at.run(AT.hangUp);
+  }
+
+  /** Reads SIM phonebook entries `from`..`to` (only the used ones come back). */
+  async phonebookRead(from = 1, to = PHONEBOOK_SIZE): Promise<PhonebookEntry[]> {
+    await this.at.run(AT.cpbs, '"SM"');
+    const res = await this.at.run(AT.cpbr, `${from},${to}`);
+    const out: PhonebookEntry[] = [];
+    for (const l of res.lines) {
+      if (!l.startsWith('+CPBR:')) continue;
+      const p = splitParams(l.slice(6));
+      const index = Number(p[0]);
+      const type = Number(p[2]);
+      if (!Number.isInteger(index) || !Number.isInteger(type) || p.length < 4) throw new ModemProtocolError('CPBR', l);
+      out.push({ index, number: p[1]!, type, name: p[3]! });
+    }
+    return out;
+  }
+
+  async phonebookWrite(index: number, number: string, name: string): Promise<void> {
+    if (!Number.isInteger(index) || index < 1 || index > PHONEBOOK_SIZE) throw new RangeError(`phonebook index must be 1..${PHONEBOOK_SIZE}`);
+    checkNumber(number);
+    checkText('name', name, 14);
+    await this.at.run(AT.cpbs, '"SM"');
+    await this.at.run(AT.cpbw, `${index},${quote(number)},${number.startsWith('+') ? 145 : 129},${quote(name)}`);
+  }
+
+  async phonebookDelete(index: number): Promise<void> {
+    await this.at.run(AT.cpbs, '"SM"');
+    await this.at.run(AT.cpbw, String(index));
+  }
+
+  /** Everything `bsn-care modem status` shows. */
+  async status(): Promise<ModemStatus> {
+    const sim = await this.simState();
+    const registration = await this.registration();
+    const location = await this.location();
+    const signal = await this.signal();
+    const gprsAttached = await this.gprsAttached();
+    const bearer = await this.bearer();
+    return { sim, registration, location, signal, gprsAttached, bearer };
+  }
+}
