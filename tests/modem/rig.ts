@@ -30,17 +30,23 @@ export async function makeRig(o: RigOptions = {}) {
   const telephony = new TelephonyModel(rng.fork('telephony'), o.telephony);
   const model = new Sim800Model(line.b, clock, { rng: rng.fork('model'), network, telephony, track: (p) => clock.track(p), bootMs: 2000, ...o.model });
   const modem = new Sim800(line.a, clock, { baud, ...o.driver });
-  /** Runs `p` to completion on the virtual clock (bounded). */
-  async function run<T>(p: Promise<T>, limitMs = 600_000): Promise<T> {
-    let settled = false;
-    let value: T | undefined;
-    let error: unknown;
-    p.then((v) => { settled = true; value = v; }, (e) => { settled = true; error = e; });
-    const end = clock.now() + limitMs;
-    while (!settled && clock.now() < end) await clock.runFor(50);
-    if (!settled) throw new Error(`did not settle within ${limitMs} ms of virtual time`);
-    if (error !== undefined) throw error;
-    return value as T;
-  }
+  const run = <T>(p: Promise<T>, limitMs = 600_000) => runOn(clock, p, limitMs);
   return { clock, rng, line, network, telephony, model, modem, run };
+}
+
+/** Runs the clock until `p` settles (bounded by `limitMs` of virtual time); returns or throws its outcome. */
+export async function runOn<T>(clock: VirtualClock, p: Promise<T>, limitMs = 600_000, stepMs = 50): Promise<T> {
+  let settled = false;
+  let value: T | undefined;
+  let error: unknown;
+  let failed = false;
+  p.then(
+    (v) => { settled = true; value = v; },
+    (e) => { settled = true; failed = true; error = e; },
+  );
+  const end = clock.now() + limitMs;
+  while (!settled && clock.now() < end) await clock.runFor(stepMs);
+  if (!settled) throw new Error(`did not settle within ${limitMs} ms of virtual time`);
+  if (failed) throw error;
+  return value as T;
 }
