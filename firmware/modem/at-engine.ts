@@ -14,6 +14,11 @@ export interface AtResponse {
   /** Raw data blocks (e.g. HTTPREAD data). */
   raw: Uint8Array[];
   final: FinalResult;
+  /**
+   * Set when the UART reported an error during the response of a command whose repetition has
+   * outside effects (AtCommand.acceptDamaged): the final was OK, some lines may be missing.
+   */
+  damaged?: string;
 }
 
 export interface AtEngineOptions {
@@ -39,6 +44,12 @@ export interface AtEngineStats {
 export interface RunOptions {
   /** Data sent at the prompt ("> " or DOWNLOAD). */
   payload?: Uint8Array;
+  /**
+   * Sent after the payload, once the modem's echo of the payload matched it (SMS text + Ctrl-Z);
+   * on a mismatch ESC is sent instead, which aborts without effect, and the command fails with
+   * ModemLineError('echo mismatch'). Needs echo on (ATE1) during the command.
+   */
+  verifiedTerminator?: number;
   /** Overrides the table's timeout (HTTPDATA's depends on its arguments). */
   timeoutMs?: number;
 }
@@ -172,8 +183,17 @@ export class AtEngine {
       const raw: Uint8Array[] = [];
       let damaged: string | null = null;
       let prompted = false;
+      let echoMismatch = false;
+      let echoTimer: TimerHandle | undefined;
+      const verify = opts.verifiedTerminator !== undefined && opts.payload !== undefined;
+      const abortEcho = () => {
+        echoMismatch = true;
+        this.digester.reset();
+        this.port.write(Uint8Array.of(ESC));
+      };
       const done = () => {
         timer.cancel();
+        echoTimer?.cancel();
         this.pending = null;
         this.lastFinalAt = this.scheduler.now();
       };
@@ -184,21 +204,39 @@ export class AtEngine {
             case 'info':
               return void lines.push(ev.line);
             case 'raw':
+              if (verify && prompted && echoTimer) {
+                echoTimer.cancel();
+                echoTimer = undefined;
+                const p = opts.payload!;
+                const same = ev.bytes.length === p.length && ev.bytes.every((x, i) => x === p[i]) && !damaged;
+                if (same) this.port.write(Uint8Array.of(opts.verifiedTerminator!));
+                else abortEcho();
+                return;
+              }
               return void raw.push(ev.bytes);
             case 'line-error':
               damaged ??= ev.reason;
               return;
             case 'prompt':
-              if (!prompted && opts.payload) this.port.write(opts.payload);
+              if (!prompted && opts.payload) {
+                this.port.write(opts.payload);
+                // Echo lost on the line: abort rather than wait for bytes that never come.
+                if (verify) echoTimer = this.scheduler.after(2000 + 2 * opts.payload.length, abortEcho);
+              }
               prompted = true;
               return;
             case 'final': {
               done();
               this.counts.consecutiveTimeouts = 0;
               const f = ev.result;
+              if (echoMismatch) {
+                this.counts.damagedResponses++;
+                return reject(new ModemLineError(cmd.name, 'echo mismatch'));
+              }
               if (f.kind === 'ok' || f.kind === 'connect' || f.kind === 'send-ok') {
                 if (damaged) {
                   this.counts.damagedResponses++;
+                  if (cmd.acceptDamaged) return resolve({ lines, raw, final: f, damaged });
                   return reject(new ModemLineError(cmd.name, damaged));
                 }
                 return resolve({ lines, raw, final: f });
@@ -209,7 +247,7 @@ export class AtEngine {
           }
         },
       };
-      this.digester.expect({ ...cmd, command: text });
+      this.digester.expect(verify ? { ...cmd, command: text, promptEcho: opts.payload!.length } : { ...cmd, command: text });
       const timer = this.scheduler.after(timeoutMs, () => {
         done();
         // A modem still waiting for prompt data would swallow the next command: ESC cancels.

@@ -18,6 +18,11 @@ export interface AtCommand extends Omit<ResponseContext, 'command'> {
    */
   retries: number;
   finals?: FinalSet;
+  /**
+   * An OK final whose response was damaged on the line is still success (with `damaged` set):
+   * the modem acted (SMS sent, call placed, request started) and must not be asked twice.
+   */
+  acceptDamaged?: boolean;
 }
 
 const S = 1000;
@@ -30,6 +35,7 @@ export const AT = {
   // §2.2 V.25TER: answered at once.
   at: plain('AT', 'AT', 500, 0),
   echoOff: plain('ATE0', 'ATE0'),
+  echoOn: plain('ATE1', 'ATE1'),
   // ch. 3 (27.007 commands) AT+CMEE: 2 = verbose +CME ERROR texts.
   verboseErrors: plain('CMEE', 'AT+CMEE=2'),
   // ch. 3 (27.007 commands) AT+CFUN: 10 s.
@@ -57,7 +63,7 @@ export const AT = {
   // HTTPDATA=<size>,<time>: DOWNLOAD, then <size> bytes within <time>; timeout set per call.
   httpData: { ...plain('HTTPDATA', 'AT+HTTPDATA=', 12 * S, 2), prompt: 'download' as const },
   // HTTPACTION answers OK at once; the result comes later as the +HTTPACTION URC.
-  httpAction: plain('HTTPACTION', 'AT+HTTPACTION=', 1 * S, 0),
+  httpAction: { ...plain('HTTPACTION', 'AT+HTTPACTION=', 1 * S, 0), acceptDamaged: true },
   httpRead: {
     ...plain('HTTPREAD', 'AT+HTTPREAD=', 5 * S),
     prefix: '+HTTPREAD:',
@@ -70,9 +76,9 @@ export const AT = {
   httpTerm: plain('HTTPTERM', 'AT+HTTPTERM'),
   // ch. 4 (27.005 SMS) AT+CMGF, AT+CMGS: 60 s for the network to accept the message.
   smsTextMode: plain('CMGF', 'AT+CMGF=1'),
-  cmgs: { ...plain('CMGS', 'AT+CMGS=', 60 * S, 0), prefix: '+CMGS:', maxResponses: 1, prompt: 'prompt' as const },
+  cmgs: { ...plain('CMGS', 'AT+CMGS=', 60 * S, 0), prefix: '+CMGS:', maxResponses: 1, prompt: 'prompt' as const, acceptDamaged: true },
   // §2.2.3 ATD: voice call set-up; OK arrives when dialling starts, call progress as URCs.
-  dial: { ...plain('ATD', 'ATD', 60 * S, 0), finals: 'dial' as const },
+  dial: { ...plain('ATD', 'ATD', 60 * S, 0), finals: 'dial' as const, acceptDamaged: true },
   // ch. 2 (V.25TER) ATH: 20 s.
   hangUp: plain('ATH', 'ATH', 20 * S, 1),
   clcc: { ...plain('CLCC', 'AT+CLCC'), prefix: '+CLCC:' },

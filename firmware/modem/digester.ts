@@ -34,6 +34,8 @@ export interface ResponseContext {
   finals?: FinalSet;
   /** The command expects a data prompt: "> " (no line end) or a DOWNLOAD line. */
   prompt?: 'prompt' | 'download';
+  /** After the "> " prompt, this many bytes are the modem's echo of our data (read as a raw block). */
+  promptEcho?: number;
   /** A response line announcing a raw data block of n bytes (e.g. "+HTTPREAD: 120"). */
   rawLength?: (line: string) => number | undefined;
 }
@@ -178,6 +180,7 @@ export class Digester {
           return this.line(e.text);
         case 'prompt':
           this.lines.promptEnabled = false;
+          if (this.ctx?.promptEcho) this.lines.startRaw(this.ctx.promptEcho);
           return void this.out.push({ kind: 'prompt' });
         case 'raw':
           return void this.out.push({ kind: 'raw', bytes: e.bytes });

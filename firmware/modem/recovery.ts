@@ -47,6 +47,8 @@ export interface RecoveryOptions {
   backoff?: BackoffOptions;
   /** Uniform [0, 1) source for jitter (the simulator passes a seeded Rng). */
   random: () => number;
+  /** After a re-init, how long to wait for network registration, ms (default 60 s). */
+  registrationWaitMs?: number;
   /** Power-cycle instead of a plain re-init (needs PWRKEY wired). */
   powerCycle?: boolean;
 }
@@ -138,8 +140,14 @@ export class ModemRecovery {
         if (this.opts.powerCycle) await this.modem.powerCycle();
         else await this.modem.init();
       }
-      const reg = await this.modem.registration();
-      if (reg.state !== 'home' && reg.state !== 'roaming') throw new Error(`not registered (${reg.state})`);
+      // After a power cycle the module needs a few seconds to register; a re-attach does not wait.
+      const deadline = this.scheduler.now() + (action === 'reinit' ? (this.opts.registrationWaitMs ?? 60_000) : 0);
+      for (;;) {
+        const reg = await this.modem.registration();
+        if (reg.state === 'home' || reg.state === 'roaming') break;
+        if (this.scheduler.now() >= deadline) throw new Error(`not registered (${reg.state})`);
+        await this.scheduler.sleep(2000);
+      }
       const b = await this.modem.openBearer(this.opts.apn);
       if (b.state !== 'connected') throw new Error(`bearer ${b.state}`);
       this.running = false;

@@ -8,7 +8,7 @@ import { FRAMING_8N1, type SerialPort } from '../../hal/serial.ts';
 import { AtEngine, type AtEngineOptions, type AtResponse } from './at-engine.ts';
 import { AT } from './commands.ts';
 import type { Urc } from './digester.ts';
-import { ModemError, ModemProtocolError, ModemTimeout } from './errors.ts';
+import { ModemError, ModemLineError, ModemProtocolError, ModemTimeout } from './errors.ts';
 
 export type SimState = 'READY' | 'SIM PIN' | 'SIM PUK' | 'PH_SIM PIN' | 'PH_SIM PUK' | 'SIM PIN2' | 'SIM PUK2' | 'NOT INSERTED' | 'NOT READY';
 
@@ -350,9 +350,7 @@ export class Sim800 {
       const out = new Uint8Array(len);
       for (let off = 0; off < len; ) {
         const size = Math.min(this.readChunk, len - off);
-        const res = await this.at.run(AT.httpRead, `${off},${size}`);
-        const chunk = res.raw[0];
-        if (!chunk || chunk.length === 0 || chunk.length > len - off) throw new ModemProtocolError('HTTPREAD', res.lines.join(' | '));
+        const chunk = await this.readChunkOnce(off, size);
         out.set(chunk, off);
         off += chunk.length;
       }
@@ -362,17 +360,54 @@ export class Sim800 {
     }
   }
 
-  /** Sends an SMS in text mode; resolves with the message reference. */
-  async sendSms(number: string, text: string): Promise<{ messageRef: number }> {
+  /**
+   * One HTTPREAD chunk. The modem keeps the response until HTTPTERM, so a chunk whose header was
+   * garbled on the line is simply read again (never the whole request sent again).
+   */
+  private async readChunkOnce(off: number, size: number): Promise<Uint8Array> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.at.run(AT.httpRead, `${off},${size}`);
+        const chunk = res.raw[0];
+        if (!chunk || chunk.length === 0 || chunk.length > size) throw new ModemProtocolError('HTTPREAD', res.lines.join(' | '));
+        return chunk;
+      } catch (err) {
+        const again = err instanceof ModemProtocolError || err instanceof ModemLineError || err instanceof ModemTimeout;
+        if (!again || attempt >= 4) throw err;
+        await this.scheduler.sleep(100);
+      }
+    }
+  }
+
+  /**
+   * Sends an SMS in text mode; resolves with the message reference (null when OK came back but
+   * the reference was damaged on the line: the message was sent, so do not send it again).
+   */
+  async sendSms(number: string, text: string, opts: { attempts?: number } = {}): Promise<{ messageRef: number | null }> {
     checkNumber(number);
     checkText('SMS text', text, 160);
-    const payload = new Uint8Array(text.length + 1);
+    const payload = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) payload[i] = text.charCodeAt(i);
-    payload[text.length] = CTRL_Z;
-    const res = await this.at.run(AT.cmgs, quote(number), { payload });
-    const mr = Number(paramsOf(res, '+CMGS:', 'CMGS')[0]);
-    if (!Number.isInteger(mr)) throw new ModemProtocolError('CMGS', res.lines.join(' | '));
-    return { messageRef: mr };
+    // The text is checked against the modem's echo before Ctrl-Z commits it: a character garbled
+    // on the line would otherwise go out in a medical alert. A mismatch aborts with ESC (nothing
+    // sent), so that attempt is safe to repeat.
+    const attempts = opts.attempts ?? 3;
+    for (let i = 1; ; i++) {
+      await this.at.run(AT.echoOn);
+      try {
+        const res = await this.at.run(AT.cmgs, quote(number), { payload, verifiedTerminator: CTRL_Z });
+        const line = res.lines.find((l) => l.startsWith('+CMGS:'));
+        const mr = line === undefined ? NaN : Number(splitParams(line.slice(6))[0]);
+        if (Number.isInteger(mr)) return { messageRef: mr };
+        // OK arrived but the reference was lost on the line: the message was still sent.
+        if (res.damaged) return { messageRef: null };
+        throw new ModemProtocolError('CMGS', res.lines.join(' | '));
+      } catch (err) {
+        if (!(err instanceof ModemLineError && err.reason === 'echo mismatch') || i >= attempts) throw err;
+      } finally {
+        await this.at.run(AT.echoOff).catch(() => undefined);
+      }
+    }
   }
 
   async calls(): Promise<CallInfo[]> {

@@ -315,6 +315,7 @@ export class Sim800Model {
       return this.ok();
     }
     if (b !== CTRL_Z) {
+      if (this.echo) this.write(Uint8Array.of(b));
       if (mode.text.length < 160) mode.text.push(b);
       return;
     }

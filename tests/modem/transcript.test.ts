@@ -59,14 +59,18 @@ test('+CME ERROR (verbose) becomes a typed ModemError with its code', async () =
 test('+CMS ERROR numeric on SMS send', async () => {
   const r = await play(
     [
+      { expect: 'ATE1\r', reply: [{ line: 'OK' }] },
       { expect: 'AT+CMGS="+447700900123"\r', reply: [{ prompt: true }] },
-      { expect: 'hi\x1a', reply: [{ line: '+CMS ERROR: 331' }] },
+      { expect: 'hi', reply: [{ raw: Uint8Array.of(0x68, 0x69) }] },
+      { expect: '\x1a', reply: [{ line: '+CMS ERROR: 331' }] },
+      { expect: 'ATE0\r', reply: [{ line: 'OK' }] },
     ],
     (m) => m.sendSms('+447700900123', 'hi'),
   );
   assert.ok(r.error instanceof ModemError);
   assert.is((r.error as ModemError).kind, 'cms');
   assert.is((r.error as ModemError).code, 331);
+  assert.ok(r.port.done);
 });
 
 test('timeout: retried per the table (CSQ: 2 retries), then succeeds; 1 s per attempt on the virtual clock', async () => {
@@ -89,7 +93,10 @@ test('timeout exhausts retries: ModemTimeout; SMS is never retried and ESC cance
   const r = await play([{ expect: 'AT+CSQ\r', reply: [] }, { expect: 'AT+CSQ\r', reply: [] }, { expect: 'AT+CSQ\r', reply: [] }], (m) => m.signal());
   assert.ok(r.error instanceof ModemTimeout);
   assert.ok(r.port.done);
-  const s = await play([{ expect: 'AT+CMGS="123"\r', reply: [] }, { expect: '\x1b', reply: [] }], (m) => m.sendSms('123', 'x'));
+  const s = await play(
+    [{ expect: 'ATE1\r', reply: [{ line: 'OK' }] }, { expect: 'AT+CMGS="123"\r', reply: [] }, { expect: '\x1b', reply: [] }, { expect: 'ATE0\r', reply: [{ line: 'OK' }] }],
+    (m) => m.sendSms('123', 'x'),
+  );
   assert.ok(s.error instanceof ModemTimeout);
   assert.is((s.error as ModemTimeout).timeoutMs, 60_000);
   assert.ok(s.port.done, s.port.failures.join());

@@ -55,6 +55,9 @@ function positions(reply: Part[]): number[] {
     const prev = reply[i - 1];
     if (prev && 'prompt' in prev) continue;
     if (prev && 'line' in prev && prev.line.startsWith('+HTTPREAD:')) continue;
+    // nor in front of the echo of our SMS text (the module is in text entry)
+    const next = reply[i];
+    if (i === 0 && next && 'raw' in next) continue;
     out.push(i);
   }
   return out;
