@@ -77,6 +77,7 @@ export class AtEngine {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly urcHandlers = new Map<string, Set<UrcHandler>>();
   private readonly timeoutListeners = new Set<(consecutive: number) => void>();
+  private readonly noiseListeners = new Set<() => void>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly counts = { commands: 0, retries: 0, timeouts: 0, consecutiveTimeouts: 0, damagedResponses: 0, modemErrors: 0 };
   private readonly serial: Record<SerialLineError['kind'], number> = { framing: 0, parity: 0, overrun: 0, break: 0 };
@@ -88,7 +89,8 @@ export class AtEngine {
     this.unsubscribe.push(
       port.onError((e) => {
         this.serial[e.kind]++;
-        this.pending?.onSerialError(e.kind);
+        if (this.pending) this.pending.onSerialError(e.kind);
+        else this.noise();
       }),
     );
   }
@@ -130,6 +132,19 @@ export class AtEngine {
     return { promise, cancel: () => { off(); timer?.cancel(); } };
   }
 
+  /**
+   * Called when something arrives between commands that is no known URC, or the UART reports an
+   * error then: perhaps a URC garbled on the line, which a waiting caller may want to poll for.
+   */
+  onNoise(listener: () => void): () => void {
+    this.noiseListeners.add(listener);
+    return () => void this.noiseListeners.delete(listener);
+  }
+
+  private noise(): void {
+    for (const l of [...this.noiseListeners]) l();
+  }
+
   /** Called with the count of consecutive timeouts after each timeout (for recovery). */
   onTimeout(listener: (consecutive: number) => void): () => void {
     this.timeoutListeners.add(listener);
@@ -161,8 +176,10 @@ export class AtEngine {
   private receive(bytes: Uint8Array): void {
     for (const ev of this.digester.push(bytes)) {
       if (ev.kind === 'urc') this.dispatch(ev.urc);
-      else if (ev.kind === 'stray' || ev.kind === 'echo') continue;
+      else if (ev.kind === 'echo') continue;
+      else if (ev.kind === 'stray') this.noise();
       else if (this.pending) this.pending.onEvent(ev);
+      else if (ev.kind === 'line-error') this.noise();
     }
   }
 

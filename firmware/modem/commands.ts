@@ -74,6 +74,7 @@ export const AT = {
     },
   },
   httpTerm: plain('HTTPTERM', 'AT+HTTPTERM'),
+  httpStatus: { ...plain('HTTPSTATUS?', 'AT+HTTPSTATUS?'), prefix: '+HTTPSTATUS:', maxResponses: 1 },
   // ch. 4 (27.005 SMS) AT+CMGF, AT+CMGS: 60 s for the network to accept the message.
   smsTextMode: plain('CMGF', 'AT+CMGF=1'),
   cmgs: { ...plain('CMGS', 'AT+CMGS=', 60 * S, 0), prefix: '+CMGS:', maxResponses: 1, prompt: 'prompt' as const, acceptDamaged: true },

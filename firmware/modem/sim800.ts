@@ -54,6 +54,10 @@ export interface Bearer {
 }
 
 export interface HttpResult {
+  /**
+   * The server's HTTP status; 0 when the request completed but its +HTTPACTION report was
+   * garbled on the line (the body is still the server's answer, read from the modem).
+   */
   status: number;
   body: Uint8Array;
 }
@@ -334,18 +338,9 @@ export class Sim800 {
       await this.at.run(AT.httpPara, `"CONTENT",${quote(contentType)}`);
       const dataMs = 10_000;
       await this.at.run(AT.httpData, `${body.length},${dataMs}`, { payload: body, timeoutMs: dataMs + 2000 });
-      const wait = this.at.waitUrc('+HTTPACTION', actionTimeoutMs, (u) => u.line.startsWith('+HTTPACTION: 1,'));
-      try {
-        await this.at.run(AT.httpAction, '1');
-      } catch (err) {
-        wait.cancel();
-        throw err;
-      }
-      const urc = await wait.promise;
-      const [, statusS, lenS] = splitParams(urc.line.slice('+HTTPACTION:'.length));
-      const status = Number(statusS);
-      const len = Number(lenS);
-      if (!Number.isInteger(status) || !Number.isInteger(len) || len < 0) throw new ModemProtocolError('HTTPACTION', urc.line);
+      const outcome = await this.httpAction(actionTimeoutMs);
+      if (outcome === 'lost') return { status: 0, body: await this.readAll() };
+      const { status, len } = outcome;
       if (status >= 600 && status < 700) throw new ModemError('HTTPACTION', 'status', status, 'SIM800 network-level failure');
       const out = new Uint8Array(len);
       for (let off = 0; off < len; ) {
@@ -358,6 +353,79 @@ export class Sim800 {
     } finally {
       await this.at.run(AT.httpTerm).catch(() => undefined);
     }
+  }
+
+  /**
+   * AT+HTTPACTION=1 and its +HTTPACTION URC. If the URC may have been garbled (noise on the line
+   * while waiting) or does not come in time, AT+HTTPSTATUS? tells whether the request has
+   * finished: then the URC was lost ('lost'), and the request must not be sent again.
+   */
+  private async httpAction(timeoutMs: number): Promise<{ status: number; len: number } | 'lost'> {
+    const deadline = this.scheduler.now() + timeoutMs;
+    let noisy = false;
+    const offNoise = this.at.onNoise(() => void (noisy = true));
+    try {
+      const wait = this.at.waitUrc('+HTTPACTION', timeoutMs, (u) => u.line.startsWith('+HTTPACTION: 1,'));
+      let urc: Urc | undefined;
+      void wait.promise.then((u) => void (urc = u), () => undefined);
+      try {
+        await this.at.run(AT.httpAction, '1');
+      } catch (err) {
+        wait.cancel();
+        throw err;
+      }
+      for (;;) {
+        await this.scheduler.sleep(Math.min(1000, Math.max(0, deadline - this.scheduler.now())));
+        if (urc) {
+          const [, statusS, lenS] = splitParams(urc.line.slice('+HTTPACTION:'.length));
+          const status = Number(statusS);
+          const len = Number(lenS);
+          if (!Number.isInteger(status) || !Number.isInteger(len) || len < 0) throw new ModemProtocolError('HTTPACTION', urc.line);
+          return { status, len };
+        }
+        const expired = this.scheduler.now() >= deadline;
+        if (noisy || expired) {
+          noisy = false;
+          const st = await this.at.run(AT.httpStatus).catch(() => null);
+          const p = st ? paramsOf(st, '+HTTPSTATUS:', 'HTTPSTATUS?') : null;
+          if (p && p[1] === '0' && !urc) {
+            wait.cancel();
+            return 'lost';
+          }
+          if (expired) {
+            wait.cancel();
+            throw new ModemTimeout('URC +HTTPACTION', timeoutMs);
+          }
+        }
+      }
+    } finally {
+      offNoise();
+    }
+  }
+
+  /** Reads a response of unknown length: chunks until a short one (or the modem has no more). */
+  private async readAll(): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      let chunk: Uint8Array;
+      try {
+        chunk = await this.readChunkOnce(total, this.readChunk);
+      } catch (err) {
+        if (err instanceof ModemProtocolError || err instanceof ModemError) break; // nothing (more) to read
+        throw err;
+      }
+      parts.push(chunk);
+      total += chunk.length;
+      if (chunk.length < this.readChunk || total > 1 << 20) break;
+    }
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
   }
 
   /**
@@ -403,7 +471,10 @@ export class Sim800 {
         if (res.damaged) return { messageRef: null };
         throw new ModemProtocolError('CMGS', res.lines.join(' | '));
       } catch (err) {
-        if (!(err instanceof ModemLineError && err.reason === 'echo mismatch') || i >= attempts) throw err;
+        // Our arguments are validated, so "invalid parameter" means the command was garbled on
+        // its way in: nothing was sent either.
+        const garbled = (err instanceof ModemLineError && err.reason === 'echo mismatch') || (err instanceof ModemError && (err.kind === 'error' || (err.kind === 'cms' && (err.code === 304 || err.code === 305))));
+        if (!garbled || i >= attempts) throw err;
       } finally {
         await this.at.run(AT.echoOff).catch(() => undefined);
       }

@@ -67,6 +67,7 @@ interface Http {
   data: Uint8Array;
   response: Uint8Array | null;
   busy: boolean;
+  method: number;
 }
 
 export class Sim800Model {
@@ -444,7 +445,7 @@ export class Sim800Model {
     SAPBR: (form, a) => this.sapbr(form, a),
     HTTPINIT: (form) => {
       if (form !== 'exec' || this.http) return this.error();
-      this.http = { url: '', content: 'text/plain', cid: 1, data: new Uint8Array(0), response: null, busy: false };
+      this.http = { url: '', content: 'text/plain', cid: 1, data: new Uint8Array(0), response: null, busy: false, method: 0 };
       this.ok();
     },
     HTTPTERM: (form) => {
@@ -474,6 +475,12 @@ export class Sim800Model {
       this.mode = mode;
     },
     HTTPACTION: (form, a) => this.httpAction(form, a),
+    HTTPSTATUS: (form) => {
+      if (form !== 'read' || !this.http) return this.error();
+      const h = this.http;
+      const method = ['GET', 'POST', 'HEAD'][h.method] ?? 'GET';
+      this.ok([`+HTTPSTATUS: ${method},${h.busy ? 1 : 0},0,0`]);
+    },
     HTTPREAD: (form, a) => {
       if (!this.http || !this.http.response) return this.error();
       const all = this.http.response;
@@ -602,6 +609,7 @@ export class Sim800Model {
     const method = Number(a[0]);
     if (form !== 'write' || !h || ![0, 1, 2].includes(method)) return this.error();
     this.ok();
+    if (!h.busy) h.method = method;
     const epoch = this.powerEpoch;
     const done = (status: number, len: number) => {
       if (epoch !== this.powerEpoch || this.http !== h) return;
