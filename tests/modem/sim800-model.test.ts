@@ -1,0 +1,172 @@
+// The simulated SIM800 as a terminal sees it (exact bytes on the line), and as the driver sees it
+// (calls by callee behaviour, SIM PIN, HTTP failures, outages, phonebook limits).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { makeRig, runOn } from './rig.ts';
+import { ModemError } from '../../firmware/modem/errors.ts';
+
+async function terminal(opts: Parameters<typeof makeRig>[0] = {}) {
+  const rig = await makeRig(opts);
+  await rig.line.a.open(115200);
+  let rx = '';
+  rig.line.a.onData((b) => (rx += String.fromCharCode(...b)));
+  const send = async (s: string, waitMs = 200) => {
+    rx = '';
+    rig.line.a.write(Uint8Array.from(s, (c) => c.charCodeAt(0)));
+    await rig.clock.runFor(waitMs);
+    return rx;
+  };
+  await rig.clock.runFor(2500); // boot
+  return { ...rig, send, get rx() { return rx; } };
+}
+
+test('boot URCs, echo on until ATE0, result code framing, verbose and numeric CME errors', async () => {
+  const rig = await makeRig();
+  await rig.line.a.open(115200);
+  let rx = '';
+  rig.line.a.onData((b) => (rx += String.fromCharCode(...b)));
+  await rig.clock.runFor(6000);
+  assert.ok(rx.startsWith('\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n'), JSON.stringify(rx));
+  assert.match(rx, /Call Ready\r\n\r\nSMS Ready/);
+  const t = await terminal();
+  assert.is(await t.send('AT\r'), 'AT\r\r\nOK\r\n');
+  assert.is(await t.send('ATE0\r'), 'ATE0\r\r\nOK\r\n');
+  assert.is(await t.send('AT\r'), '\r\nOK\r\n');
+  assert.is(await t.send('AT+CPBW=999,"1",129,"x"\r'), '\r\nERROR\r\n'); // CMEE=0
+  await t.send('AT+CMEE=1\r');
+  assert.is(await t.send('AT+CPBW=999,"1",129,"x"\r'), '\r\n+CME ERROR: 21\r\n');
+  await t.send('AT+CMEE=2\r');
+  assert.is(await t.send('AT+CPBW=999,"1",129,"x"\r'), '\r\n+CME ERROR: invalid index\r\n');
+  assert.is(await t.send('AT+BOGUS\r'), '\r\nERROR\r\n');
+  assert.is(await t.send('garbage\r'), '');
+});
+
+test('+CREG modes 0/1/2 and URCs on registration change; COPS numeric; CSQ', async () => {
+  const t = await terminal({ network: { cell: { mcc: '310', mnc: '260', lac: 0xbeef, ci: 0x0042 }, rssi: 25 } });
+  await t.send('ATE0\r');
+  assert.is(await t.send('AT+CREG?\r'), '\r\n+CREG: 0,2\r\n\r\nOK\r\n'); // still searching
+  await t.send('AT+CREG=2\r');
+  await t.clock.runFor(3000);
+  assert.match(t.rx, /\+CREG: 1,"BEEF","0042"/);
+  assert.is(await t.send('AT+CREG?\r'), '\r\n+CREG: 2,1,"BEEF","0042"\r\n\r\nOK\r\n');
+  await t.send('AT+CREG=1\r');
+  assert.is(await t.send('AT+CREG?\r'), '\r\n+CREG: 1,1\r\n\r\nOK\r\n');
+  assert.is(await t.send('AT+COPS?\r'), '\r\n+COPS: 0,0,"SIMNET 310-260"\r\n\r\nOK\r\n');
+  await t.send('AT+COPS=3,2\r');
+  assert.is(await t.send('AT+COPS?\r'), '\r\n+COPS: 0,2,"310260"\r\n\r\nOK\r\n');
+  assert.is(await t.send('AT+CSQ\r'), '\r\n+CSQ: 25,0\r\n\r\nOK\r\n');
+  // outage: +CREG: 2 URC (n=1), then back to 1
+  t.network.addOutage({ startMs: t.clock.now() + 100, endMs: t.clock.now() + 1000 });
+  await t.send('', 500);
+  assert.match(t.rx, /\+CREG: 2\r\n/);
+  await t.send('', 3000);
+  assert.match(t.rx, /\+CREG: 1\r\n/);
+});
+
+test('SIM PIN: +CPIN: SIM PIN, CME 11 for SIM operations, wrong PIN CME 16, right PIN -> READY and registration', async () => {
+  const { modem, run, clock } = await makeRig({ model: { simPin: '4321' } });
+  await run(modem.init());
+  assert.is(await run(modem.simState()), 'SIM PIN');
+  try {
+    await run(modem.sendSms('123', 'x'));
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as ModemError).code, 11);
+  }
+  try {
+    await run(modem.enterPin('1111'));
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as ModemError).code, 16);
+  }
+  await run(modem.enterPin('4321'));
+  assert.is(await run(modem.simState()), 'READY');
+  await run(clock.sleep(3000));
+  assert.is((await run(modem.registration())).state, 'home');
+});
+
+test('calls follow per-number behaviour: answered, busy, never answered; the telephony model records them', async () => {
+  const { modem, run, clock, telephony } = await makeRig({
+    telephony: {
+      behaviours: {
+        '+441111': { answerProbability: 1, answerDelayMs: 6000 },
+        '+442222': { answerProbability: 1, answerDelayMs: 1000, busy: true },
+        '+443333': { answerProbability: 0, answerDelayMs: 0 },
+      },
+      noAnswerTimeoutMs: 30_000,
+    },
+  });
+  await run(modem.init());
+  await run(clock.sleep(3000));
+  const a = await run(modem.call('+441111'));
+  assert.is(a.outcome, 'answered');
+  assert.ok(a.elapsedMs >= 6000 && a.elapsedMs < 8000, `${a.elapsedMs}`);
+  await run(modem.hangUp());
+  const b = await run(modem.call('+442222'));
+  assert.is(b.outcome, 'busy');
+  const c = await run(modem.call('+443333', { answerTimeoutMs: 60_000 }));
+  assert.is(c.outcome, 'no-answer');
+  assert.ok(c.elapsedMs >= 30_000 && c.elapsedMs < 32_000, `${c.elapsedMs}`);
+  // our own answer timeout shorter than the network's: the driver hangs up
+  const d = await run(modem.call('+443333', { answerTimeoutMs: 10_000 }));
+  assert.is(d.outcome, 'no-answer');
+  assert.ok(d.elapsedMs < 12_000);
+  assert.equal(telephony.calls.map((c) => [c.number, c.outcome]), [
+    ['+441111', 'answered'],
+    ['+442222', 'busy'],
+    ['+443333', 'no-answer'],
+    ['+443333', 'hung-up-by-caller'],
+  ]);
+});
+
+test('HTTP failures: 601 without bearer, 603 DNS failure, 601 in an outage; endpoint called with clock.track', async () => {
+  let calls = 0;
+  const { modem, run, clock, network } = await makeRig({
+    network: { dnsFailHosts: ['nowhere.example'] },
+    endpoint: {
+      async post() {
+        calls++;
+        await new Promise((r) => setTimeout(r, 20)); // real time passes; virtual time must hold
+        return { status: 200, body: new Uint8Array(0) };
+      },
+    },
+  });
+  await run(modem.init());
+  await run(clock.sleep(3000));
+  const code = async (p: Promise<unknown>) => {
+    try {
+      await run(p);
+      return 0;
+    } catch (e) {
+      return (e as ModemError).code;
+    }
+  };
+  assert.is(await code(modem.httpPost('http://bsn.example/x', Uint8Array.of(1))), 601);
+  await run(modem.openBearer('internet'));
+  assert.is(await code(modem.httpPost('http://nowhere.example/x', Uint8Array.of(1))), 603);
+  const t0 = clock.now();
+  const ok = await run(modem.httpPost('http://bsn.example/x', Uint8Array.of(1)));
+  assert.is(ok.status, 200);
+  assert.ok(clock.now() - t0 < 10_000);
+  assert.is(calls, 1);
+  network.addOutage({ startMs: clock.now() + 10, endMs: clock.now() + 60_000 });
+  await run(clock.sleep(100));
+  assert.is((await run(modem.bearer())).state, 'closed');
+  assert.is(await code(modem.httpPost('http://bsn.example/x', Uint8Array.of(1))), 601);
+  assert.equal(network.posts.map((p) => p.status), [603, 200]);
+});
+
+test('phonebook limits: index 1..250, name 14 chars (CME 24 from the SIM when longer)', async () => {
+  const { modem, run, model } = await makeRig();
+  await run(modem.init());
+  await run(modem.phonebookWrite(250, '112', 'Emergency'));
+  await run(modem.phonebookWrite(1, '+447700900123', 'Family'));
+  assert.equal((await run(modem.phonebookRead())).map((e) => e.index), [1, 250]);
+  await run(modem.phonebookDelete(1));
+  assert.equal((await run(modem.phonebookRead())).map((e) => e.index), [250]);
+  // bypass the driver's own check to see the SIM's answer
+  const r = await runOn(model.scheduler as never, modem.at.run({ name: 'CPBW', text: 'AT+CPBW=', timeoutMs: 5000, retries: 0 }, '2,"1",129,"Fifteen chars!!"').catch((e: unknown) => e));
+  assert.is((r as ModemError).code, 24);
+});
+
+test.run();
