@@ -46,7 +46,7 @@ export interface Sim800ModelOptions {
   bootMs?: number;
   /** Power on at construction (default true). */
   poweredOn?: boolean;
-  /** Holds virtual time while outside work (the HTTP endpoint) runs: VirtualClock.track. */
+  /** Holds virtual time while outside work (the HTTP endpoint) runs; default: the scheduler's own track() if it has one (VirtualClock). */
   track?: <T>(p: Promise<T>) => Promise<T>;
 }
 
@@ -110,7 +110,9 @@ export class Sim800Model {
     this.simPin = opts.simPin;
     this.simInserted = opts.simInserted ?? true;
     this.bootMs = opts.bootMs ?? 3000;
-    this.track = opts.track ?? ((p) => p);
+    // On the VirtualClock, outside work (the server) holds virtual time still while it runs.
+    const tracker = scheduler as Partial<{ track<T>(p: Promise<T>): Promise<T> }>;
+    this.track = opts.track ?? (tracker.track ? <T>(p: Promise<T>): Promise<T> => tracker.track!(p) : <T>(p: Promise<T>): Promise<T> => p);
     port.onData((bytes) => this.receive(bytes));
     this.net.onChange((up) => this.networkChanged(up));
     if (opts.poweredOn ?? true) this.powerOn();

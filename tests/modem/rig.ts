@@ -28,7 +28,7 @@ export async function makeRig(o: RigOptions = {}) {
   await line.b.open(baud);
   const network = new NetworkModel(clock, rng.fork('network'), { ...(o.endpoint ? { endpoint: o.endpoint } : {}), ...o.network });
   const telephony = new TelephonyModel(rng.fork('telephony'), o.telephony);
-  const model = new Sim800Model(line.b, clock, { rng: rng.fork('model'), network, telephony, track: (p) => clock.track(p), bootMs: 2000, ...o.model });
+  const model = new Sim800Model(line.b, clock, { rng: rng.fork('model'), network, telephony, bootMs: 2000, ...o.model });
   const modem = new Sim800(line.a, clock, { baud, ...o.driver });
   const run = <T>(p: Promise<T>, limitMs = 600_000) => runOn(clock, p, limitMs);
   return { clock, rng, line, network, telephony, model, modem, run };
