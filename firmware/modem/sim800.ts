@@ -361,21 +361,29 @@ export class Sim800 {
    * finished: then the URC was lost ('lost'), and the request must not be sent again.
    */
   private async httpAction(timeoutMs: number): Promise<{ status: number; len: number } | 'lost'> {
-    const deadline = this.scheduler.now() + timeoutMs;
+    let urc: Urc | undefined;
     let noisy = false;
-    const offNoise = this.at.onNoise(() => void (noisy = true));
+    let expired = false;
+    let wake = () => {};
+    const offUrc = this.at.onUrc('+HTTPACTION', (u) => {
+      if (!u.line.startsWith('+HTTPACTION: 1,') || urc) return;
+      urc = u;
+      wake();
+    });
+    // Something garbled arrived: give the line a moment to finish, then ask.
+    const offNoise = this.at.onNoise(() => {
+      if (!noisy) this.scheduler.after(500, () => wake());
+      noisy = true;
+    });
+    let deadline: { cancel(): void } | undefined;
     try {
-      const wait = this.at.waitUrc('+HTTPACTION', timeoutMs, (u) => u.line.startsWith('+HTTPACTION: 1,'));
-      let urc: Urc | undefined;
-      void wait.promise.then((u) => void (urc = u), () => undefined);
-      try {
-        await this.at.run(AT.httpAction, '1');
-      } catch (err) {
-        wait.cancel();
-        throw err;
-      }
+      await this.at.run(AT.httpAction, '1');
+      deadline = this.scheduler.after(timeoutMs, () => {
+        expired = true;
+        wake();
+      });
       for (;;) {
-        await this.scheduler.sleep(Math.min(1000, Math.max(0, deadline - this.scheduler.now())));
+        if (!urc) await new Promise<void>((resolve) => (wake = resolve));
         if (urc) {
           const [, statusS, lenS] = splitParams(urc.line.slice('+HTTPACTION:'.length));
           const status = Number(statusS);
@@ -383,22 +391,18 @@ export class Sim800 {
           if (!Number.isInteger(status) || !Number.isInteger(len) || len < 0) throw new ModemProtocolError('HTTPACTION', urc.line);
           return { status, len };
         }
-        const expired = this.scheduler.now() >= deadline;
         if (noisy || expired) {
           noisy = false;
           const st = await this.at.run(AT.httpStatus).catch(() => null);
           const p = st ? paramsOf(st, '+HTTPSTATUS:', 'HTTPSTATUS?') : null;
-          if (p && p[1] === '0' && !urc) {
-            wait.cancel();
-            return 'lost';
-          }
-          if (expired) {
-            wait.cancel();
-            throw new ModemTimeout('URC +HTTPACTION', timeoutMs);
-          }
+          if (urc) continue;
+          if (p && p[1] === '0') return 'lost';
+          if (expired) throw new ModemTimeout('URC +HTTPACTION', timeoutMs);
         }
       }
     } finally {
+      deadline?.cancel();
+      offUrc();
       offNoise();
     }
   }

@@ -91,6 +91,23 @@ export const TRANSCRIPTS: Transcript[] = [
     expected: { status: 200, body: HTTP_REPLY },
   },
   {
+    name: 'httpPost: +HTTPACTION garbled on the line -> AT+HTTPSTATUS? says done -> body read, request not repeated',
+    steps: [
+      { expect: 'AT+HTTPINIT\r', reply: [OK] },
+      { expect: 'AT+HTTPPARA="CID",1\r', reply: [OK] },
+      { expect: 'AT+HTTPPARA="URL","http://bsn.example/v1/up"\r', reply: [OK] },
+      { expect: 'AT+HTTPPARA="CONTENT","application/octet-stream"\r', reply: [OK] },
+      { expect: 'AT+HTTPDATA=3,10000\r', reply: [L('DOWNLOAD')] },
+      { expect: Uint8Array.of(1, 2, 3), reply: [OK] },
+      { expect: 'AT+HTTPACTION=1\r', reply: [OK, { pauseMs: 1500 }, L('+HTTPAC\xd4ION: 1,200,4')] },
+      { expect: 'AT+HTTPSTATUS?\r', reply: [L('+HTTPSTATUS: POST,0,0,0'), OK] },
+      { expect: 'AT+HTTPREAD=0,512\r', reply: [L('+HTTPREAD: 4'), { raw: Uint8Array.of(9, 8, 7, 6) }, OK] },
+      { expect: 'AT+HTTPTERM\r', reply: [OK] },
+    ],
+    run: (m) => m.httpPost('http://bsn.example/v1/up', Uint8Array.of(1, 2, 3)),
+    expected: { status: 0, body: Uint8Array.of(9, 8, 7, 6) },
+  },
+  {
     name: 'sendSms (text verified against the echo before Ctrl-Z)',
     steps: [
       { expect: 'ATE1\r', reply: [OK] },
