@@ -94,6 +94,11 @@ export class ModemRecovery {
           this.schedule('reinit');
         }
       }),
+      // The module restarted by itself (brown-out, watchdog): its settings (echo, error format,
+      // +CREG mode) are back to defaults, so it must be initialised again.
+      at.onUrc('RDY', () => this.restarted('RDY')),
+      at.onUrc('NORMAL POWER DOWN', () => this.restarted('NORMAL POWER DOWN')),
+      at.onUrc('UNDER-VOLTAGE', (u) => u.line.includes('POWER DOWN') && this.restarted(u.line)),
       at.onUrc('+SAPBR DEACT', (u) => this.linkLost(u.line)),
       at.onUrc('+PDP: DEACT', (u) => this.linkLost(u.line)),
       at.onUrc('+CREG', (u) => {
@@ -112,6 +117,12 @@ export class ModemRecovery {
   private emit(e: RecoveryEvent): void {
     this.log.push(e);
     for (const l of [...this.listeners]) l(e);
+  }
+
+  private restarted(cause: string): void {
+    if (this.running) return; // our own re-init causes these
+    this.emit({ kind: 'link-lost', at: this.scheduler.now(), cause });
+    this.schedule('reinit');
   }
 
   private linkLost(cause: string): void {

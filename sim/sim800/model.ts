@@ -144,6 +144,13 @@ export class Sim800Model {
     this.power = 'off';
   }
 
+  /** A supply dip resets the module without a word: it boots again (RDY) with default settings. */
+  brownOut(): void {
+    this.reset();
+    this.power = 'off';
+    this.powerOn();
+  }
+
   /** The module's firmware locks up: it stops answering until power-cycled. */
   hang(): void {
     this.power = 'hung';

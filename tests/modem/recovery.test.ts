@@ -79,4 +79,25 @@ test('+SAPBR 1: DEACT in a network outage -> re-attach with back-off 1, 2, 4, 8 
   rec.stop();
 });
 
+test('the module restarts by itself (RDY after a brown-out): re-initialised, echo off again, bearer back', async () => {
+  const rig = await makeRig({ seed: 8 });
+  const { modem: m, model, clock, run } = rig;
+  await run(m.init());
+  await run(clock.sleep(3000));
+  await run(m.openBearer('internet'));
+  const rec = new ModemRecovery(m, clock, { apn: 'internet', random: () => 0 });
+  rec.start();
+  model.brownOut();
+  const recovered = new Promise<RecoveryEvent>((resolve) => rec.onEvent((e) => e.kind === 'recovered' && resolve(e)));
+  const ev = await run(recovered, 120_000);
+  assert.equal(ev.kind === 'recovered' && ev.action, 'reinit');
+  assert.ok(rec.log.some((e) => e.kind === 'link-lost' && e.cause === 'RDY'), JSON.stringify(rec.log));
+  // Echo is off again: a command's response carries no echo line (the model logs what it echoed).
+  const before = m.at.digester.stats.echoes;
+  assert.is((await run(m.signal())).rssi, 18);
+  assert.is(m.at.digester.stats.echoes, before);
+  assert.is((await run(m.bearer())).state, 'connected');
+  rec.stop();
+});
+
 test.run();
