@@ -47,9 +47,16 @@ export interface RunOptions {
   /**
    * Sent after the payload, once the modem's echo of the payload matched it (SMS text + Ctrl-Z);
    * on a mismatch ESC is sent instead, which aborts without effect, and the command fails with
-   * ModemLineError('echo mismatch'). Needs echo on (ATE1) during the command.
+   * ModemLineError('echo mismatch'). The echo of the command line itself must also come back
+   * intact before the prompt, or the command is aborted the same way. Needs echo on (ATE1).
    */
   verifiedTerminator?: number;
+  /**
+   * The command line must come back as an intact echo before its OK (echo on): otherwise the
+   * command fails with ModemLineError('echo mismatch') even though the modem acted on it (the
+   * caller undoes that, e.g. hangs up a call to a garbled number).
+   */
+  requireEcho?: boolean;
   /** Overrides the table's timeout (HTTPDATA's depends on its arguments). */
   timeoutMs?: number;
 }
@@ -176,7 +183,7 @@ export class AtEngine {
   private receive(bytes: Uint8Array): void {
     for (const ev of this.digester.push(bytes)) {
       if (ev.kind === 'urc') this.dispatch(ev.urc);
-      else if (ev.kind === 'echo') continue;
+      else if (ev.kind === 'echo') this.pending?.onEvent(ev);
       else if (ev.kind === 'stray') this.noise();
       else if (this.pending) this.pending.onEvent(ev);
       else if (ev.kind === 'line-error') this.noise();
@@ -201,6 +208,7 @@ export class AtEngine {
       let damaged: string | null = null;
       let prompted = false;
       let echoMismatch = false;
+      let echoSeen = false;
       let echoTimer: TimerHandle | undefined;
       const verify = opts.verifiedTerminator !== undefined && opts.payload !== undefined;
       const abortEcho = () => {
@@ -234,7 +242,17 @@ export class AtEngine {
             case 'line-error':
               damaged ??= ev.reason;
               return;
+            case 'echo':
+              echoSeen = true;
+              return;
             case 'prompt':
+              if (verify && !prompted && !echoSeen) {
+                // Our command line came back garbled (or not at all): it may name the wrong
+                // number. Abort before any data.
+                prompted = true;
+                abortEcho();
+                return;
+              }
               if (!prompted && opts.payload) {
                 this.port.write(opts.payload);
                 // Echo lost on the line: abort rather than wait for bytes that never come.
@@ -246,6 +264,7 @@ export class AtEngine {
               done();
               this.counts.consecutiveTimeouts = 0;
               const f = ev.result;
+              if (opts.requireEcho && !echoSeen && (f.kind === 'ok' || f.kind === 'connect')) echoMismatch = true;
               if (echoMismatch) {
                 this.counts.damagedResponses++;
                 return reject(new ModemLineError(cmd.name, 'echo mismatch'));

@@ -77,6 +77,8 @@ export const AT = {
   httpStatus: { ...plain('HTTPSTATUS?', 'AT+HTTPSTATUS?'), prefix: '+HTTPSTATUS:', maxResponses: 1 },
   // ch. 4 (27.005 SMS) AT+CMGF, AT+CMGS: 60 s for the network to accept the message.
   smsTextMode: plain('CMGF', 'AT+CMGF=1'),
+  // New messages straight to the host as +CMT URCs (not stored on the SIM).
+  smsRouting: plain('CNMI', 'AT+CNMI=2,2,0,0,0'),
   cmgs: { ...plain('CMGS', 'AT+CMGS=', 60 * S, 0), prefix: '+CMGS:', maxResponses: 1, prompt: 'prompt' as const, acceptDamaged: true },
   // §2.2.3 ATD: voice call set-up; OK arrives when dialling starts, call progress as URCs.
   dial: { ...plain('ATD', 'ATD', 60 * S, 0), finals: 'dial' as const, acceptDamaged: true },

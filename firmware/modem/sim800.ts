@@ -81,6 +81,12 @@ export interface CallInfo {
   number: string;
 }
 
+export interface IncomingSms {
+  from: string;
+  text: string;
+  timestamp: string;
+}
+
 export interface PhonebookEntry {
   index: number;
   number: string;
@@ -235,6 +241,19 @@ export class Sim800 {
     await this.at.run(AT.cregMode, '2');
     await this.at.run(AT.copsFormat);
     await this.at.run(AT.smsTextMode);
+    await this.at.run(AT.smsRouting);
+  }
+
+  /**
+   * Incoming SMS (text mode, routed as +CMT by init): sender, text and the service centre's time
+   * stamp as sent ("yy/MM/dd,hh:mm:ss+zz").
+   */
+  onSms(handler: (sms: IncomingSms) => void): () => void {
+    return this.at.onUrc('+CMT', (u) => {
+      const p = splitParams(u.line.slice('+CMT:'.length));
+      if (!p[0] || u.data === undefined) return;
+      handler({ from: p[0], text: u.data, timestamp: p.length >= 4 ? `${p[2]},${p[3]}` : (p[2] ?? '') });
+    });
   }
 
   /** Power cycle through PWRKEY (off, then on) and re-initialise. */
@@ -515,7 +534,7 @@ export class Sim800 {
     const result = (outcome: CallOutcome): CallResult => ({ outcome, elapsedMs: this.scheduler.now() - t0 });
     try {
       try {
-        await this.at.run(AT.dial, `${number};`);
+        await this.dialVerified(number);
       } catch (err) {
         if (err instanceof ModemError && ['busy', 'no-answer', 'no-carrier', 'no-dialtone'].includes(err.kind)) {
           return result(err.kind as CallOutcome);
@@ -544,6 +563,27 @@ export class Sim800 {
       return result('no-answer');
     } finally {
       for (const off of offs) off();
+    }
+  }
+
+  /**
+   * ATD with echo on: if the echo of the dial string does not come back intact, the number the
+   * modem dialled may not be ours, so that call is hung up at once and dialled again.
+   */
+  private async dialVerified(number: string, attempts = 3): Promise<void> {
+    for (let i = 1; ; i++) {
+      await this.at.run(AT.echoOn);
+      try {
+        await this.at.run(AT.dial, `${number};`, { requireEcho: true });
+        return;
+      } catch (err) {
+        const mismatch = err instanceof ModemLineError && err.reason === 'echo mismatch';
+        const garbled = err instanceof ModemError && err.kind === 'error';
+        if (!(mismatch || garbled) || i >= attempts) throw err;
+        if (mismatch) await this.at.run(AT.hangUp).catch(() => undefined);
+      } finally {
+        await this.at.run(AT.echoOff).catch(() => undefined);
+      }
     }
   }
 

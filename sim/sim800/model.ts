@@ -91,6 +91,10 @@ export class Sim800Model {
   private cregMode = 0;
   private copsFormat = 0;
   private cmgf = 0;
+  /** AT+CNMI <mt>: 2 = deliver new SMS straight to the host as +CMT. */
+  private cnmiMt = 0;
+  /** SMS that arrived while they could not be delivered as +CMT (counted, not stored). */
+  droppedIncomingSms = 0;
   private cfun = 1;
   private pinOk = false;
   private registered = false;
@@ -115,6 +119,7 @@ export class Sim800Model {
     this.track = opts.track ?? (tracker.track ? <T>(p: Promise<T>): Promise<T> => tracker.track!(p) : <T>(p: Promise<T>): Promise<T> => p);
     port.onData((bytes) => this.receive(bytes));
     this.net.onChange((up) => this.networkChanged(up));
+    this.telephony.onIncomingSms((from, text) => this.incomingSms(from, text));
     if (opts.poweredOn ?? true) this.powerOn();
   }
 
@@ -180,6 +185,7 @@ export class Sim800Model {
     this.cregMode = 0;
     this.copsFormat = 0;
     this.cmgf = 0;
+    this.cnmiMt = 0;
     this.cfun = 1;
     this.pinOk = this.simInserted && this.simPin === undefined;
     this.registered = false;
@@ -505,6 +511,13 @@ export class Sim800Model {
       const out = concat(ascii(`\r\n+HTTPREAD: ${chunk.length}\r\n`), chunk, ascii('\r\nOK\r\n'));
       this.write(out, this.rng.uniform(5, 20));
     },
+    CNMI: (form, a) => {
+      if (form === 'read') return this.ok([`+CNMI: 2,${this.cnmiMt},0,0,0`]);
+      const mt = Number(a[1] ?? 0);
+      if (form !== 'write' || ![0, 1, 2].includes(mt)) return this.cms(302);
+      this.cnmiMt = mt;
+      this.ok();
+    },
     CMGF: (form, a) => {
       if (form === 'read') return this.ok([`+CMGF: ${this.cmgf}`]);
       if (form !== 'write' || !['0', '1'].includes(a[0] ?? '')) return this.cme(50);
@@ -637,6 +650,18 @@ export class Sim800Model {
       },
       () => done(601, 0),
     );
+  }
+
+  private incomingSms(from: string, text: string): void {
+    if (this.power !== 'on' || !this.registered || this.cnmiMt !== 2 || this.cmgf !== 1 || this.mode.kind !== 'command') {
+      this.droppedIncomingSms++;
+      return;
+    }
+    // Service-centre time stamp "yy/MM/dd,hh:mm:ss+zz" (quarter hours), from the virtual clock.
+    const d = new Date(Date.UTC(2024, 0, 1) + this.scheduler.now());
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    const scts = `${p2(d.getUTCFullYear() % 100)}/${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())},${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}+00`;
+    this.write(`\r\n+CMT: "${from}","","${scts}"\r\n${text}\r\n`);
   }
 
   private dial(rest: string): void {

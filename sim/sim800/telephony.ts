@@ -55,6 +55,7 @@ export class TelephonyModel {
   readonly smsDelayMs: [number, number];
   private nextRef = 1;
   private readonly smsListeners = new Set<(sms: SmsRecord) => void>();
+  private readonly incomingListeners = new Set<(from: string, text: string) => void>();
 
   constructor(private readonly rng: Rng, opts: TelephonyOptions = {}) {
     this.defaultBehaviour = opts.defaultBehaviour ?? { answerProbability: 1, answerDelayMs: [3000, 8000] };
@@ -87,6 +88,17 @@ export class TelephonyModel {
     this.outbox.push(rec);
     for (const l of [...this.smsListeners]) l(rec);
     return rec;
+  }
+
+  /** Someone (a family member, the clinic) texts the device. */
+  textDevice(from: string, text: string): void {
+    for (const l of [...this.incomingListeners]) l(from, text);
+  }
+
+  /** The modem model listens here for SMS addressed to it. */
+  onIncomingSms(listener: (from: string, text: string) => void): () => void {
+    this.incomingListeners.add(listener);
+    return () => void this.incomingListeners.delete(listener);
   }
 
   onSms(listener: (sms: SmsRecord) => void): () => void {

@@ -44,7 +44,7 @@ const POSTS = 10;
 const SMS = ['BSN alert: high heart rate 182 bpm', 'BSN: temperature 39.4 C, please call', 'BSN: blood pressure 172/104 mmHg'];
 
 for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-  test(`BER 1e-4 at 115200 (seed ${seed}): ${POSTS} HTTP POSTs each accepted once with the exact body; ${SMS.length} SMS delivered exactly`, async () => {
+  test(`BER 1e-4 at 115200 (seed ${seed}): ${POSTS} HTTP POSTs each accepted once with the exact body; ${SMS.length} SMS delivered exactly; a call to the right number`, async () => {
     const accepted: Uint8Array[] = [];
     let refused = 0;
     const rig = await makeRig({
@@ -89,6 +89,9 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
         replies.push(r.body);
       }
       for (const text of SMS) await persist(m, 'sms', () => m.sendSms('+447700900123', text), log);
+      const call = await persist(m, 'call', () => m.call('+447700900999'), log);
+      await persist(m, 'hangup', () => m.hangUp(), log);
+      assert.is(call.outcome, 'answered');
       return replies;
     })();
     const replies = await run(job, 3_600_000);
@@ -104,6 +107,8 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     // Every SMS was delivered once with its exact text: a garbled echo aborts before Ctrl-Z.
     assert.equal(telephony.outbox.map((s) => s.text), SMS);
     assert.ok(telephony.outbox.every((s) => s.number === '+447700900123'));
+    // Only the right number was ever answered: a garbled dial string is hung up before it rings.
+    assert.equal(telephony.calls.filter((c) => c.answeredAt !== undefined).map((c) => c.number), ['+447700900999']);
   });
 }
 

@@ -169,4 +169,20 @@ test('phonebook limits: index 1..250, name 14 chars (CME 24 from the SIM when lo
   assert.is((r as ModemError).code, 24);
 });
 
+test('incoming SMS: the telephony model texts the device, the driver gets it as +CMT (two-line URC)', async () => {
+  const { modem, run, clock, telephony, model } = await makeRig();
+  telephony.textDevice('+447700900123', 'too early'); // modem still booting: not delivered
+  await run(modem.init());
+  await run(clock.sleep(3000));
+  const got: Array<{ from: string; text: string; timestamp: string }> = [];
+  modem.onSms((s) => got.push(s));
+  telephony.textDevice('+447700900123', 'OK, on my way. Mum');
+  await run(clock.sleep(100));
+  assert.is(got.length, 1);
+  assert.is(got[0]!.from, '+447700900123');
+  assert.is(got[0]!.text, 'OK, on my way. Mum');
+  assert.match(got[0]!.timestamp, /^24\/01\/01,00:00:\d\d\+00$/);
+  assert.is(model.droppedIncomingSms, 1);
+});
+
 test.run();

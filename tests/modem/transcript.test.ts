@@ -60,7 +60,7 @@ test('+CMS ERROR numeric on SMS send', async () => {
   const r = await play(
     [
       { expect: 'ATE1\r', reply: [{ line: 'OK' }] },
-      { expect: 'AT+CMGS="+447700900123"\r', reply: [{ prompt: true }] },
+      { expect: 'AT+CMGS="+447700900123"\r', reply: [{ raw: Uint8Array.from('AT+CMGS="+447700900123"\r', (c) => c.charCodeAt(0)) }, { prompt: true }] },
       { expect: 'hi', reply: [{ raw: Uint8Array.of(0x68, 0x69) }] },
       { expect: '\x1a', reply: [{ line: '+CMS ERROR: 331' }] },
       { expect: 'ATE0\r', reply: [{ line: 'OK' }] },
