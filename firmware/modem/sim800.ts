@@ -240,8 +240,20 @@ export class Sim800 {
     await this.at.run(AT.verboseErrors);
     await this.at.run(AT.cregMode, '2');
     await this.at.run(AT.copsFormat);
+    this.smsReady = false;
+    await this.configureSms().catch((err: unknown) => {
+      // No SIM yet, or PIN-locked: SMS set-up is retried before the first SMS.
+      if (!(err instanceof ModemError)) throw err;
+    });
+  }
+
+  private smsReady = false;
+
+  /** Text mode and +CMT routing; needs a usable SIM on some firmware. */
+  private async configureSms(): Promise<void> {
     await this.at.run(AT.smsTextMode);
     await this.at.run(AT.smsRouting);
+    this.smsReady = true;
   }
 
   /**
@@ -483,6 +495,7 @@ export class Sim800 {
     // on the line would otherwise go out in a medical alert. A mismatch aborts with ESC (nothing
     // sent), so that attempt is safe to repeat.
     const attempts = opts.attempts ?? 3;
+    if (!this.smsReady) await this.configureSms();
     for (let i = 1; ; i++) {
       await this.at.run(AT.echoOn);
       try {
@@ -622,12 +635,17 @@ export class Sim800 {
 
   /** Everything `bsn-care modem status` shows. */
   async status(): Promise<ModemStatus> {
-    const sim = await this.simState();
+    // Without a usable SIM some queries answer +CME ERROR: that part is reported as unknown.
+    const optional = <T>(p: Promise<T>): Promise<T | null> => p.catch((err: unknown) => {
+      if (err instanceof ModemError) return null;
+      throw err;
+    });
+    const sim = (await optional(this.simState())) ?? 'NOT INSERTED';
     const registration = await this.registration();
-    const location = await this.location();
+    const location = await optional(this.location());
     const signal = await this.signal();
-    const gprsAttached = await this.gprsAttached();
-    const bearer = await this.bearer();
+    const gprsAttached = (await optional(this.gprsAttached())) ?? false;
+    const bearer = (await optional(this.bearer())) ?? { state: 'closed', ip: null };
     return { sim, registration, location, signal, gprsAttached, bearer };
   }
 }

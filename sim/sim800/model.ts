@@ -24,7 +24,7 @@ const CME_TEXT: Record<number, string> = {
   50: 'Incorrect parameters',
   100: 'unknown',
 };
-const CMS_TEXT: Record<number, string> = { 302: 'operation not allowed', 304: 'invalid PDU mode parameter', 305: 'invalid text mode parameter', 331: 'no network service', 500: 'unknown error' };
+const CMS_TEXT: Record<number, string> = { 310: 'SIM not inserted', 302: 'operation not allowed', 304: 'invalid PDU mode parameter', 305: 'invalid text mode parameter', 331: 'no network service', 500: 'unknown error' };
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -512,6 +512,7 @@ export class Sim800Model {
       this.write(out, this.rng.uniform(5, 20));
     },
     CNMI: (form, a) => {
+      if (!this.simInserted) return this.cms(310);
       if (form === 'read') return this.ok([`+CNMI: 2,${this.cnmiMt},0,0,0`]);
       const mt = Number(a[1] ?? 0);
       if (form !== 'write' || ![0, 1, 2].includes(mt)) return this.cms(302);

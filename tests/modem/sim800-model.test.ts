@@ -185,4 +185,23 @@ test('incoming SMS: the telephony model texts the device, the driver gets it as 
   assert.is(model.droppedIncomingSms, 1);
 });
 
+test('no SIM: init still succeeds, status reports NOT INSERTED / not registered, SMS fails with a typed error', async () => {
+  const { modem, run, clock } = await makeRig({ model: { simInserted: false } });
+  await run(modem.init());
+  await run(clock.sleep(3000));
+  const s = await run(modem.status());
+  assert.is(s.sim, 'NOT INSERTED');
+  assert.is(s.registration.state, 'not-registered');
+  assert.is(s.location, null);
+  assert.is(s.signal.rssi, 99);
+  assert.is(s.signal.rssiDbm, null);
+  try {
+    await run(modem.sendSms('+447700900123', 'x'));
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, ModemError);
+    assert.is((e as ModemError).code, 310);
+  }
+});
+
 test.run();
