@@ -59,6 +59,8 @@ test('+CME ERROR (verbose) becomes a typed ModemError with its code', async () =
 test('+CMS ERROR numeric on SMS send', async () => {
   const r = await play(
     [
+      { expect: 'AT+CMGF=1\r', reply: [{ line: 'OK' }] },
+      { expect: 'AT+CNMI=2,2,0,0,0\r', reply: [{ line: 'OK' }] },
       { expect: 'ATE1\r', reply: [{ line: 'OK' }] },
       { expect: 'AT+CMGS="+447700900123"\r', reply: [{ raw: Uint8Array.from('AT+CMGS="+447700900123"\r', (c) => c.charCodeAt(0)) }, { prompt: true }] },
       { expect: 'hi', reply: [{ raw: Uint8Array.of(0x68, 0x69) }] },
@@ -94,7 +96,7 @@ test('timeout exhausts retries: ModemTimeout; SMS is never retried and ESC cance
   assert.ok(r.error instanceof ModemTimeout);
   assert.ok(r.port.done);
   const s = await play(
-    [{ expect: 'ATE1\r', reply: [{ line: 'OK' }] }, { expect: 'AT+CMGS="123"\r', reply: [] }, { expect: '\x1b', reply: [] }, { expect: 'ATE0\r', reply: [{ line: 'OK' }] }],
+    [{ expect: 'AT+CMGF=1\r', reply: [{ line: 'OK' }] }, { expect: 'AT+CNMI=2,2,0,0,0\r', reply: [{ line: 'OK' }] }, { expect: 'ATE1\r', reply: [{ line: 'OK' }] }, { expect: 'AT+CMGS="123"\r', reply: [] }, { expect: '\x1b', reply: [] }, { expect: 'ATE0\r', reply: [{ line: 'OK' }] }],
     (m) => m.sendSms('123', 'x'),
   );
   assert.ok(s.error instanceof ModemTimeout);

@@ -111,6 +111,8 @@ export const TRANSCRIPTS: Transcript[] = [
   {
     name: 'sendSms (text verified against the echo before Ctrl-Z)',
     steps: [
+      { expect: 'AT+CMGF=1\r', reply: [OK] },
+      { expect: 'AT+CNMI=2,2,0,0,0\r', reply: [OK] },
       { expect: 'ATE1\r', reply: [OK] },
       { expect: 'AT+CMGS="+447700900123"\r', reply: [{ raw: bytes('AT+CMGS="+447700900123"\r') }, { prompt: true }] },
       { expect: 'Fall detected. Call back.', reply: [{ raw: bytes('Fall detected. Call back.') }] },
@@ -123,6 +125,8 @@ export const TRANSCRIPTS: Transcript[] = [
   {
     name: 'sendSms: garbled echo -> ESC (nothing sent), second attempt goes through',
     steps: [
+      { expect: 'AT+CMGF=1\r', reply: [OK] },
+      { expect: 'AT+CNMI=2,2,0,0,0\r', reply: [OK] },
       { expect: 'ATE1\r', reply: [OK] },
       { expect: 'AT+CMGS="112"\r', reply: [{ raw: bytes('AT+CMGS="112"\r') }, { prompt: true }] },
       { expect: 'Help', reply: [{ raw: bytes('Hel\xf0') }] },
@@ -140,6 +144,8 @@ export const TRANSCRIPTS: Transcript[] = [
   {
     name: 'sendSms: command echo garbled (number may be wrong) -> ESC before any text, retried',
     steps: [
+      { expect: 'AT+CMGF=1\r', reply: [OK] },
+      { expect: 'AT+CNMI=2,2,0,0,0\r', reply: [OK] },
       { expect: 'ATE1\r', reply: [OK] },
       { expect: 'AT+CMGS="112"\r', reply: [{ raw: bytes('AT+CMGS="1\xb12"\r') }, { prompt: true }] },
       { expect: '\x1b', reply: [OK] },
