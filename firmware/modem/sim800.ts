@@ -367,7 +367,9 @@ export class Sim800 {
       await this.at.run(AT.httpPara, '"CID",1');
       await this.at.run(AT.httpPara, `"URL",${quote(url)}`);
       await this.at.run(AT.httpPara, `"CONTENT",${quote(contentType)}`);
-      const dataMs = 10_000;
+      // The modem's wait for the body: twice its time on the line at our baud, at least 10 s
+      // (HTTPDATA accepts 1 000 .. 120 000 ms).
+      const dataMs = Math.min(120_000, Math.max(10_000, Math.ceil((2 * body.length * 10 * 1000) / this.baud)));
       await this.at.run(AT.httpData, `${body.length},${dataMs}`, { payload: body, timeoutMs: dataMs + 2000 });
       const outcome = await this.httpAction(actionTimeoutMs);
       if (outcome === 'lost') return { status: 0, body: await this.readAll() };

@@ -204,4 +204,24 @@ test('no SIM: init still succeeds, status reports NOT INSERTED / not registered,
   }
 });
 
+test('8 KiB POST at 9600 baud and a 1500-byte reply read back in 512-byte HTTPREAD chunks', async () => {
+  const { Rng } = await import('../../sim/rng.ts');
+  const reply = new Rng(77).bytes(1500);
+  let got: Uint8Array | undefined;
+  const { modem, run, clock, model } = await makeRig({ baud: 9600, endpoint: { post: async (_u, b) => ((got = b), { status: 200, body: reply }) } });
+  await run(modem.init());
+  await run(clock.sleep(3000));
+  await run(modem.openBearer('internet'));
+  const body = new Rng(78).bytes(8192);
+  const t0 = clock.now();
+  const r = await run(modem.httpPost('http://bsn.example/bulk', body));
+  const took = clock.now() - t0;
+  assert.equal([...got!], [...body]);
+  assert.equal([...r.body], [...reply]);
+  // 8192 bytes at 9600 8N1 are 8.5 s on the wire; the reply 1.6 s more
+  assert.ok(took > 10_000 && took < 20_000, `${took}`);
+  assert.equal(model.commandLog.filter((c) => c.startsWith('AT+HTTPREAD')), ['AT+HTTPREAD=0,512', 'AT+HTTPREAD=512,512', 'AT+HTTPREAD=1024,476']);
+  assert.ok(model.commandLog.includes('AT+HTTPDATA=8192,17067'));
+});
+
 test.run();
