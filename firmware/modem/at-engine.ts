@@ -26,6 +26,8 @@ export interface AtEngineOptions {
   guardMs?: number;
   maxLineBytes?: number;
   maxRawBytes?: number;
+  /** Quiet time after a timeout before the next command, ms (default 200). */
+  settleAfterTimeoutMs?: number;
 }
 
 export interface AtEngineStats {
@@ -81,6 +83,8 @@ export class AtEngine {
   private readonly guardMs: number;
   private pending: Pending | null = null;
   private lastFinalAt = Number.NEGATIVE_INFINITY;
+  private lastTimeoutAt = Number.NEGATIVE_INFINITY;
+  private readonly settleAfterTimeoutMs: number;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly urcHandlers = new Map<string, Set<UrcHandler>>();
   private readonly timeoutListeners = new Set<(consecutive: number) => void>();
@@ -91,6 +95,7 @@ export class AtEngine {
 
   constructor(readonly port: SerialPort, readonly scheduler: Scheduler, opts: AtEngineOptions = {}) {
     this.guardMs = opts.guardMs ?? 20;
+    this.settleAfterTimeoutMs = opts.settleAfterTimeoutMs ?? 200;
     this.digester = new Digester(opts.maxLineBytes ?? 512, opts.maxRawBytes ?? 2048);
     this.unsubscribe.push(port.onData((bytes) => this.receive(bytes)));
     this.unsubscribe.push(
@@ -198,7 +203,8 @@ export class AtEngine {
   }
 
   private async attempt(cmd: AtCommand, text: string, opts: RunOptions): Promise<AtResponse> {
-    const wait = this.lastFinalAt + this.guardMs - this.scheduler.now();
+    // After a timeout, give a late answer time to arrive (and be dropped as a stray) first.
+    const wait = Math.max(this.lastFinalAt + this.guardMs, this.lastTimeoutAt + this.settleAfterTimeoutMs) - this.scheduler.now();
     if (wait > 0) await this.scheduler.sleep(wait);
     this.counts.commands++;
     const timeoutMs = opts.timeoutMs ?? cmd.timeoutMs;
@@ -269,6 +275,7 @@ export class AtEngine {
                 this.counts.damagedResponses++;
                 return reject(new ModemLineError(cmd.name, 'echo mismatch'));
               }
+              if (f.kind === 'ok' && cmd.requiresResponse && !lines.some((l) => l.startsWith(cmd.prefix ?? ''))) damaged ??= 'no response line';
               if (f.kind === 'ok' || f.kind === 'connect' || f.kind === 'send-ok') {
                 if (damaged) {
                   this.counts.damagedResponses++;
@@ -291,6 +298,7 @@ export class AtEngine {
         this.digester.expect(null);
         this.digester.reset();
         this.counts.timeouts++;
+        this.lastTimeoutAt = this.scheduler.now();
         const n = ++this.counts.consecutiveTimeouts;
         for (const l of [...this.timeoutListeners]) l(n);
         reject(new ModemTimeout(cmd.name, timeoutMs));

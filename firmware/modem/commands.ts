@@ -23,6 +23,11 @@ export interface AtCommand extends Omit<ResponseContext, 'command'> {
    * the modem acted (SMS sent, call placed, request started) and must not be asked twice.
    */
   acceptDamaged?: boolean;
+  /**
+   * An OK without a `prefix` line is not an answer (a late OK of an earlier, timed-out command
+   * can arrive just then): treated as a damaged response and retried.
+   */
+  requiresResponse?: boolean;
 }
 
 const S = 1000;
@@ -41,21 +46,21 @@ export const AT = {
   // ch. 3 (27.007 commands) AT+CFUN: 10 s.
   cfun: plain('CFUN', 'AT+CFUN=', 10 * S, 0),
   // ch. 3 (27.007 commands) AT+CPIN: 5 s.
-  cpinQuery: { ...plain('CPIN?', 'AT+CPIN?', 5 * S), prefix: '+CPIN:', maxResponses: 1 },
+  cpinQuery: { ...plain('CPIN?', 'AT+CPIN?', 5 * S), prefix: '+CPIN:', maxResponses: 1, requiresResponse: true },
   cpinEnter: plain('CPIN', 'AT+CPIN=', 5 * S, 0),
   // ch. 3 (27.007 commands) AT+CREG: no figure given.
   cregMode: plain('CREG=', 'AT+CREG='),
-  cregQuery: { ...plain('CREG?', 'AT+CREG?'), prefix: '+CREG:', isResponse: twoNumbersFirst, maxResponses: 1 },
-  cgattQuery: { ...plain('CGATT?', 'AT+CGATT?', 10 * S), prefix: '+CGATT:', maxResponses: 1 },
+  cregQuery: { ...plain('CREG?', 'AT+CREG?'), prefix: '+CREG:', isResponse: twoNumbersFirst, maxResponses: 1, requiresResponse: true },
+  cgattQuery: { ...plain('CGATT?', 'AT+CGATT?', 10 * S), prefix: '+CGATT:', maxResponses: 1, requiresResponse: true },
   // ch. 3 (27.007 commands) AT+COPS: 120 s (network scan); AT+COPS=3,2 only sets the format.
   copsFormat: plain('COPS=3', 'AT+COPS=3,2', 120 * S),
-  copsQuery: { ...plain('COPS?', 'AT+COPS?', 120 * S), prefix: '+COPS:', maxResponses: 1 },
+  copsQuery: { ...plain('COPS?', 'AT+COPS?', 120 * S), prefix: '+COPS:', maxResponses: 1, requiresResponse: true },
   // ch. 3 (27.007 commands) AT+CSQ: no figure given.
-  csq: { ...plain('CSQ', 'AT+CSQ'), prefix: '+CSQ:', maxResponses: 1 },
+  csq: { ...plain('CSQ', 'AT+CSQ'), prefix: '+CSQ:', maxResponses: 1, requiresResponse: true },
   // §9.2.1 AT+SAPBR: 85 s to open a bearer, 65 s to close it.
   sapbrSet: plain('SAPBR=3', 'AT+SAPBR=3,1,'),
   sapbrOpen: plain('SAPBR=1', 'AT+SAPBR=1,1', 85 * S, 1),
-  sapbrQuery: { ...plain('SAPBR=2', 'AT+SAPBR=2,1'), prefix: '+SAPBR:', maxResponses: 1 },
+  sapbrQuery: { ...plain('SAPBR=2', 'AT+SAPBR=2,1'), prefix: '+SAPBR:', maxResponses: 1, requiresResponse: true },
   sapbrClose: plain('SAPBR=0', 'AT+SAPBR=0,1', 65 * S, 1),
   // ch. 10 HTTP application commands: local operations, answered at once.
   httpInit: plain('HTTPINIT', 'AT+HTTPINIT', 1 * S, 1),
@@ -74,7 +79,7 @@ export const AT = {
     },
   },
   httpTerm: plain('HTTPTERM', 'AT+HTTPTERM'),
-  httpStatus: { ...plain('HTTPSTATUS?', 'AT+HTTPSTATUS?'), prefix: '+HTTPSTATUS:', maxResponses: 1 },
+  httpStatus: { ...plain('HTTPSTATUS?', 'AT+HTTPSTATUS?'), prefix: '+HTTPSTATUS:', maxResponses: 1, requiresResponse: true },
   // ch. 4 (27.005 SMS) AT+CMGF, AT+CMGS: 60 s for the network to accept the message.
   smsTextMode: plain('CMGF', 'AT+CMGF=1'),
   // New messages straight to the host as +CMT URCs (not stored on the SIM).

@@ -71,8 +71,9 @@ const exactly = (s: string) => (l: string) => l === s;
 
 /** Unsolicited result codes of the SIM800 (AT command manual V1.09, "Summary of URCs"). */
 export const URC_RULES: readonly UrcRule[] = [
-  { name: '+CREG', test: starts('+CREG:') },
-  { name: '+CGREG', test: starts('+CGREG:') },
+  // The URC has <stat> first; a line with <n>,<stat> is a late answer to AT+CREG?, not a URC.
+  { name: '+CREG', test: (l) => l.startsWith('+CREG:') && !/^\+CREG: \d+,\d+/.test(l) },
+  { name: '+CGREG', test: (l) => l.startsWith('+CGREG:') && !/^\+CGREG: \d+,\d+/.test(l) },
   { name: 'RING', test: exactly('RING') },
   { name: '+CLIP', test: starts('+CLIP:') },
   { name: '+CMTI', test: starts('+CMTI:') },

@@ -29,6 +29,8 @@ test('+CREG ambiguity: response to AT+CREG? vs URC, decided by the pending comma
   assert.equal(kinds(evs), ['urc:+CREG', 'info:+CREG: 2,1,"1A2B","00C3"', 'final:ok']);
   // The same URC text with no command pending, and with another command pending.
   assert.equal(kinds(d.push(b('\r\n+CREG: 1,"1A2B","00C3"\r\n'))), ['urc:+CREG']);
+  // A late answer to AT+CREG? with nothing pending is a stray, never a (misread) URC.
+  assert.equal(kinds(d.push(b('\r\n+CREG: 2,0\r\n'))), ['stray']);
   d.expect({ ...AT.csq, command: 'AT+CSQ' });
   assert.equal(kinds(d.push(b('\r\n+CREG: 5\r\n\r\n+CSQ: 9,0\r\n\r\nOK\r\n'))), ['urc:+CREG', 'info:+CSQ: 9,0', 'final:ok']);
 });

@@ -88,7 +88,8 @@ test('timeout: retried per the table (CSQ: 2 retries), then succeeds; 1 s per at
   assert.is((r.result as { bars: number }).bars, 4);
   assert.is(r.modem.at.stats.timeouts, 2);
   assert.is(r.modem.at.stats.retries, 2);
-  assert.ok(r.clock.now() >= 2000 && r.clock.now() < 2200, `${r.clock.now()}`);
+  // two 1 s timeouts, each followed by 200 ms of quiet before the retry
+  assert.ok(r.clock.now() >= 2400 && r.clock.now() < 2600, `${r.clock.now()}`);
 });
 
 test('timeout exhausts retries: ModemTimeout; SMS is never retried and ESC cancels the prompt', async () => {
@@ -129,6 +130,22 @@ test('a UART framing error during a response makes it damaged: retried, never re
   const p2 = m2.signal().catch((e: unknown) => e);
   clock2.every(1, () => port2.lineError('parity'));
   assert.ok((await runOn(clock2, p2)) instanceof ModemLineError);
+});
+
+test('a late OK (of a timed-out command) is not taken as the answer to a query that needs a response line', async () => {
+  const clock = new VirtualClock();
+  const port = new ScriptedPort(clock, [
+    { expect: 'AT+CSQ\r', reply: [{ pauseMs: 1100 }, { line: 'OK' }] }, // answers after the 1 s timeout: a stray
+    { expect: 'AT+CSQ\r', reply: [{ line: 'OK' }] }, // ... and this bare OK must not count either
+    { expect: 'AT+CSQ\r', reply: [{ line: '+CSQ: 14,0' }, { line: 'OK' }] },
+  ]);
+  await port.open(9600);
+  const m = new Sim800(port, clock);
+  const q = await runOn(clock, m.signal());
+  assert.is(q.rssi, 14);
+  assert.ok(port.done);
+  assert.is(m.at.stats.strays, 1);
+  assert.is(m.at.stats.damagedResponses, 1);
 });
 
 test('20 ms guard between a final result and the next command', async () => {
