@@ -221,6 +221,9 @@ export class AtEngine {
         echoMismatch = true;
         this.digester.reset();
         this.port.write(Uint8Array.of(ESC));
+        // Nothing was sent; do not sit out the command's full timeout waiting for ESC's answer.
+        timer.cancel();
+        timer = this.scheduler.after(5000, onTimeout);
       };
       const done = () => {
         timer.cancel();
@@ -291,7 +294,7 @@ export class AtEngine {
         },
       };
       this.digester.expect(verify ? { ...cmd, command: text, promptEcho: opts.payload!.length } : { ...cmd, command: text });
-      const timer = this.scheduler.after(timeoutMs, () => {
+      const onTimeout = () => {
         done();
         // A modem still waiting for prompt data would swallow the next command: ESC cancels.
         if (cmd.prompt === 'prompt' && !prompted) this.port.write(Uint8Array.of(ESC));
@@ -301,8 +304,9 @@ export class AtEngine {
         this.lastTimeoutAt = this.scheduler.now();
         const n = ++this.counts.consecutiveTimeouts;
         for (const l of [...this.timeoutListeners]) l(n);
-        reject(new ModemTimeout(cmd.name, timeoutMs));
-      });
+        reject(echoMismatch ? new ModemLineError(cmd.name, 'echo mismatch') : new ModemTimeout(cmd.name, timeoutMs));
+      };
+      let timer = this.scheduler.after(timeoutMs, onTimeout);
       this.port.write(ascii(text + '\r'));
     });
   }

@@ -160,6 +160,29 @@ export const TRANSCRIPTS: Transcript[] = [
     expected: { messageRef: 9 },
   },
   {
+    name: 'sendSms: garbled echo, ESC not answered -> given up after 5 s (not 60), retried',
+    steps: [
+      { expect: 'AT+CMGF=1\r', reply: [OK] },
+      { expect: 'AT+CNMI=2,2,0,0,0\r', reply: [OK] },
+      { expect: 'ATE1\r', reply: [OK] },
+      { expect: 'AT+CMGS="112"\r', reply: [{ raw: bytes('AT+CMGS="112"\r') }, { prompt: true }] },
+      { expect: 'SOS', reply: [{ raw: bytes('S\xcfS') }] },
+      { expect: '\x1b', reply: [] },
+      { expect: 'ATE0\r', reply: [OK] },
+      { expect: 'ATE1\r', reply: [OK] },
+      { expect: 'AT+CMGS="112"\r', reply: [{ raw: bytes('AT+CMGS="112"\r') }, { prompt: true }] },
+      { expect: 'SOS', reply: [{ raw: bytes('SOS') }] },
+      { expect: '\x1a', reply: [L('+CMGS: 10'), OK] },
+      { expect: 'ATE0\r', reply: [OK] },
+    ],
+    run: async (m) => {
+      const t0 = m.scheduler.now();
+      const r = await m.sendSms('112', 'SOS');
+      return { ...r, quick: m.scheduler.now() - t0 < 7000 };
+    },
+    expected: { messageRef: 10, quick: true },
+  },
+  {
     name: 'call answered',
     call: true,
     steps: [
