@@ -564,7 +564,7 @@ export class Sim800 {
         try {
           calls = await this.calls();
         } catch (err) {
-          if (err instanceof ModemTimeout || err instanceof ModemError) continue;
+          if (err instanceof ModemTimeout || err instanceof ModemError || err instanceof ModemLineError || err instanceof ModemProtocolError) continue;
           throw err;
         }
         const mine = calls.find((c) => c.outgoing);
