@@ -80,6 +80,33 @@ export const AT = {
   },
   httpTerm: plain('HTTPTERM', 'AT+HTTPTERM'),
   httpStatus: { ...plain('HTTPSTATUS?', 'AT+HTTPSTATUS?'), prefix: '+HTTPSTATUS:', maxResponses: 1, requiresResponse: true },
+  // §8.2 TCP/IP (single connection, AT+CIPMUX=0; data fetched with AT+CIPRXGET=2 so it is
+  // length-delimited and binary-safe).
+  cipShut: { ...plain('CIPSHUT', 'AT+CIPSHUT', 65 * S, 1), okLine: /^SHUT OK$/ },
+  cipMux: plain('CIPMUX', 'AT+CIPMUX=0'),
+  cipRxGetMode: plain('CIPRXGET=1', 'AT+CIPRXGET=1'),
+  cstt: plain('CSTT', 'AT+CSTT='),
+  // §8.2 AT+CIICR: 85 s to bring up the wireless connection.
+  ciicr: plain('CIICR', 'AT+CIICR', 85 * S, 0),
+  // AT+CIFSR answers with the local address alone, no OK.
+  cifsr: { ...plain('CIFSR', 'AT+CIFSR'), okLine: /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/ },
+  // §8.2.2 AT+CIPSTART: OK, then CONNECT OK / CONNECT FAIL within 75 s (160 s from IP INITIAL).
+  cipStart: plain('CIPSTART', 'AT+CIPSTART=', 1 * S, 0),
+  // §8.2.3 AT+CIPSEND=<length>: "> ", the data, then SEND OK / SEND FAIL.
+  cipSend: { ...plain('CIPSEND', 'AT+CIPSEND=', 60 * S, 0), prompt: 'prompt' as const, finals: 'send' as const, acceptDamaged: true },
+  cipRxGet: {
+    // Reading takes the data out of the modem's buffer: never repeated, damage is reported.
+    ...plain('CIPRXGET=2', 'AT+CIPRXGET=2,', 5 * S, 0),
+    acceptDamaged: true,
+    prefix: '+CIPRXGET: 2,',
+    maxResponses: 1,
+    requiresResponse: true,
+    rawLength: (line: string) => {
+      const m = /^\+CIPRXGET: 2,(\d+),\d+$/.exec(line);
+      return m ? Number(m[1]) : undefined;
+    },
+  },
+  cipClose: { ...plain('CIPCLOSE', 'AT+CIPCLOSE', 5 * S, 0), okLine: /^CLOSE OK$/ },
   // ch. 4 (27.005 SMS) AT+CMGF, AT+CMGS: 60 s for the network to accept the message.
   smsTextMode: plain('CMGF', 'AT+CMGF=1'),
   // New messages straight to the host as +CMT URCs (not stored on the SIM).

@@ -32,6 +32,8 @@ export interface ResponseContext {
   /** At most this many prefixed lines belong to the command; later ones are URCs. */
   maxResponses?: number;
   finals?: FinalSet;
+  /** Lines that end this command successfully besides OK (SHUT OK, CLOSE OK, CIFSR's address). */
+  okLine?: RegExp;
   /** The command expects a data prompt: "> " (no line end) or a DOWNLOAD line. */
   prompt?: 'prompt' | 'download';
   /** After the "> " prompt, this many bytes are the modem's echo of our data (read as a raw block). */
@@ -210,7 +212,7 @@ export class Digester {
         this.counts.echoes++;
         return void this.out.push({ kind: 'echo', line });
       }
-      const fin = parseFinal(line, ctx.finals ?? 'basic');
+      const fin = parseFinal(line, ctx.finals ?? 'basic') ?? (ctx.okLine?.test(line) ? { kind: 'ok' as const, text: '', line } : undefined);
       if (fin) {
         this.counts.finals++;
         this.expect(null);

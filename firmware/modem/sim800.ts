@@ -466,6 +466,73 @@ export class Sim800 {
   }
 
   /**
+   * Opens a TCP connection (single-connection mode) over GPRS: CIPSHUT, CIPMUX=0, CIPRXGET=1
+   * (manual, length-delimited reception), CSTT, CIICR, CIFSR, CIPSTART and its CONNECT OK.
+   * Resolves with the local IP address.
+   */
+  async tcpOpen(apn: string, host: string, port: number, connectTimeoutMs = 75_000): Promise<{ localIp: string }> {
+    checkText('APN', apn, 64);
+    checkText('host', host, 255);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`bad TCP port ${port}`);
+    await this.at.run(AT.cipShut);
+    await this.at.run(AT.cipMux);
+    await this.at.run(AT.cipRxGetMode);
+    await this.at.run(AT.cstt, quote(apn));
+    await this.at.run(AT.ciicr);
+    const ip = (await this.at.run(AT.cifsr)).final.line;
+    const wait = this.at.waitUrc('CONNECT', connectTimeoutMs);
+    try {
+      await this.at.run(AT.cipStart, `"TCP",${quote(host)},${port}`);
+    } catch (err) {
+      wait.cancel();
+      throw err;
+    }
+    const urc = await wait.promise;
+    if (!/CONNECT OK|ALREADY CONNECT/.test(urc.line)) throw new ModemError('CIPSTART', 'error', undefined, urc.line);
+    return { localIp: ip };
+  }
+
+  /** Sends bytes on the open TCP connection, in CIPSEND blocks of at most 1460 bytes. */
+  async tcpSend(data: Uint8Array): Promise<void> {
+    for (let off = 0; off < data.length; off += 1460) {
+      const block = data.subarray(off, Math.min(data.length, off + 1460));
+      await this.at.run(AT.cipSend, String(block.length), { payload: block });
+    }
+  }
+
+  /** Reads up to `max` received bytes (empty when none are waiting). */
+  async tcpRead(max = 512): Promise<Uint8Array> {
+    const res = await this.at.run(AT.cipRxGet, String(Math.min(max, 1460)));
+    return res.raw[0] ?? new Uint8Array(0);
+  }
+
+  /** Called when TCP data is waiting (+CIPRXGET: 1): read it with tcpRead. */
+  onTcpData(handler: () => void): () => void {
+    return this.at.onUrc('+CIPRXGET', (u) => {
+      if (/^\+CIPRXGET: 1$/.test(u.line)) handler();
+    });
+  }
+
+  /** Called when the connection or the PDP context is gone (CLOSED, +PDP: DEACT). */
+  onTcpClosed(handler: (why: string) => void): () => void {
+    const a = this.at.onUrc('CLOSED', (u) => handler(u.line));
+    const b = this.at.onUrc('+PDP: DEACT', (u) => handler(u.line));
+    return () => {
+      a();
+      b();
+    };
+  }
+
+  async tcpClose(): Promise<void> {
+    await this.at.run(AT.cipClose);
+  }
+
+  /** Deactivates the GPRS PDP context of the TCP stack. */
+  async tcpShut(): Promise<void> {
+    await this.at.run(AT.cipShut);
+  }
+
+  /**
    * One HTTPREAD chunk. The modem keeps the response until HTTPTERM, so a chunk whose header was
    * garbled on the line is simply read again (never the whole request sent again).
    */

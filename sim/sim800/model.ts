@@ -7,7 +7,7 @@ import type { Scheduler } from '../../hal/clock.ts';
 import type { DigitalOut } from '../../hal/digital.ts';
 import type { SerialPort } from '../../hal/serial.ts';
 import type { Rng } from '../rng.ts';
-import type { NetworkModel } from './network.ts';
+import type { NetworkModel, TcpConnection } from './network.ts';
 import { SimPhonebook } from './phonebook.ts';
 import { TelephonyModel, type CallRecord } from './telephony.ts';
 
@@ -51,7 +51,16 @@ export interface Sim800ModelOptions {
 }
 
 type Power = 'off' | 'booting' | 'on' | 'hung';
-type Mode = { kind: 'command' } | { kind: 'sms'; number: string; text: number[] } | { kind: 'http-data'; want: number; got: number[]; timer: { cancel(): void } };
+type Mode =
+  | { kind: 'command' }
+  | { kind: 'sms'; number: string; text: number[] }
+  | { kind: 'http-data'; want: number; got: number[]; timer: { cancel(): void } }
+  | { kind: 'tcp-data'; want: number; got: number[] };
+
+/** AT+CIPSTATUS states of the single-connection TCP stack (SIM800 manual §8.2). */
+type TcpState = 'IP INITIAL' | 'IP START' | 'IP GPRSACT' | 'IP STATUS' | 'TCP CONNECTING' | 'CONNECT OK' | 'TCP CLOSED' | 'PDP DEACT';
+/** Receive buffer of the TCP stack for AT+CIPRXGET mode, bytes. */
+const TCP_RX_BUFFER = 1460 * 4;
 
 interface Call {
   record: CallRecord;
@@ -100,6 +109,9 @@ export class Sim800Model {
   private registered = false;
   private bearer: { contype: string; apn: string; state: 'closed' | 'connecting' | 'connected' | 'closing'; ip: string } = { contype: '', apn: '', state: 'closed', ip: '0.0.0.0' };
   private http: Http | null = null;
+  private tcp: { state: TcpState; apn: string; ip: string; conn: TcpConnection | null; rxManual: boolean; rx: number[]; epoch: number } = this.freshTcp();
+  /** Bytes a TCP server sent that did not fit the receive buffer. */
+  tcpRxDropped = 0;
   private call: Call | null = null;
   private regTimer: { cancel(): void } | undefined;
   private readonly simPin: string | undefined;
@@ -191,6 +203,12 @@ export class Sim800Model {
     this.registered = false;
     this.bearer = { contype: '', apn: '', state: 'closed', ip: '0.0.0.0' };
     this.http = null;
+    this.tcp.conn?.close();
+    this.tcp = this.freshTcp();
+  }
+
+  private freshTcp() {
+    return { state: 'IP INITIAL' as TcpState, apn: '', ip: '0.0.0.0', conn: null as TcpConnection | null, rxManual: false, rx: [] as number[], epoch: (this.tcp?.epoch ?? 0) + 1 };
   }
 
   private simStatus(): string {
@@ -225,6 +243,11 @@ export class Sim800Model {
     if (this.bearer.state === 'connected') {
       this.bearer.state = 'closed';
       this.urc('+SAPBR 1: DEACT');
+    }
+    if (this.tcp.state !== 'IP INITIAL' && this.tcp.state !== 'PDP DEACT') {
+      this.tcp.conn?.close();
+      this.tcp = { ...this.freshTcp(), state: 'PDP DEACT' };
+      this.urc('+PDP: DEACT');
     }
     if (this.call) {
       this.endCall('no-network');
@@ -296,6 +319,7 @@ export class Sim800Model {
       const mode = this.mode;
       if (mode.kind === 'sms') this.smsByte(mode, b);
       else if (mode.kind === 'http-data') this.httpByte(mode, b);
+      else if (mode.kind === 'tcp-data') this.tcpByte(mode, b);
       else this.commandByte(b);
     }
   }
@@ -511,6 +535,78 @@ export class Sim800Model {
       const out = concat(ascii(`\r\n+HTTPREAD: ${chunk.length}\r\n`), chunk, ascii('\r\nOK\r\n'));
       this.write(out, this.rng.uniform(5, 20));
     },
+    CIPSHUT: (form) => {
+      if (form !== 'exec') return this.error();
+      this.tcp.conn?.close();
+      this.tcp = this.freshTcp();
+      this.reply([], 'SHUT OK', this.rng.uniform(50, 400));
+    },
+    CIPMUX: (form, a) => {
+      if (form === 'read') return this.ok(['+CIPMUX: 0']);
+      if (form !== 'write' || a[0] !== '0') return this.error(); // multi-connection not modelled
+      this.ok();
+    },
+    CIPRXGET: (form, a) => {
+      const t = this.tcp;
+      if (form !== 'write') return this.error();
+      if (a[0] === '0' || a[0] === '1') {
+        t.rxManual = a[0] === '1';
+        return this.ok();
+      }
+      if (a[0] !== '2' || !t.rxManual) return this.error();
+      const want = Number(a[1]);
+      if (!Number.isInteger(want) || want < 1 || want > 1460) return this.error();
+      if (t.state !== 'CONNECT OK' && t.rx.length === 0) return this.error();
+      const data = Uint8Array.from(t.rx.splice(0, want));
+      const head = `\r\n+CIPRXGET: 2,${data.length},${t.rx.length}\r\n`;
+      this.write(concat(ascii(head), data, ascii('\r\nOK\r\n')), this.rng.uniform(5, 20));
+    },
+    CSTT: (form, a) => {
+      if (form !== 'write' || this.tcp.state !== 'IP INITIAL') return this.error();
+      this.tcp.apn = a[0] ?? '';
+      this.tcp.state = 'IP START';
+      this.ok();
+    },
+    CIICR: (form) => {
+      const t = this.tcp;
+      if (form !== 'exec' || t.state !== 'IP START') return this.error();
+      if (!this.registered || t.apn === '') return this.reply([], 'ERROR', this.rng.uniform(3000, 10000));
+      const epoch = t.epoch;
+      this.scheduler.after(this.net.rttMs() * 4 + this.rng.uniform(500, 2000), () => {
+        if (this.tcp.epoch !== epoch) return;
+        if (!this.registered) return this.reply([], 'ERROR', 0);
+        t.state = 'IP GPRSACT';
+        t.ip = `10.${this.rng.int(0, 255)}.${this.rng.int(0, 255)}.${this.rng.int(1, 254)}`;
+        this.ok([], 0);
+      });
+    },
+    CIFSR: (form) => {
+      const t = this.tcp;
+      if (form !== 'exec' || !['IP GPRSACT', 'IP STATUS', 'CONNECT OK', 'TCP CLOSED'].includes(t.state)) return this.error();
+      if (t.state === 'IP GPRSACT') t.state = 'IP STATUS';
+      this.write(`\r\n${t.ip}\r\n`, this.rng.uniform(5, 20));
+    },
+    CIPSTATUS: (form) => {
+      if (form !== 'exec') return this.error();
+      this.ok([`STATE: ${this.tcp.state}`]);
+    },
+    CIPSTART: (form, a) => this.cipStart(form, a),
+    CIPSEND: (form, a) => {
+      const t = this.tcp;
+      const len = Number(a[0]);
+      if (form !== 'write' || !Number.isInteger(len) || len < 1 || len > 1460) return this.error();
+      if (t.state !== 'CONNECT OK' || !t.conn) return this.error();
+      this.write('\r\n> ', this.rng.uniform(5, 20));
+      this.mode = { kind: 'tcp-data', want: len, got: [] };
+    },
+    CIPCLOSE: (form) => {
+      const t = this.tcp;
+      if (form !== 'exec' || t.state !== 'CONNECT OK') return this.error();
+      t.conn?.close();
+      t.conn = null;
+      t.state = 'TCP CLOSED';
+      this.reply([], 'CLOSE OK', this.rng.uniform(50, 300));
+    },
     CNMI: (form, a) => {
       if (!this.simInserted) return this.cms(310);
       if (form === 'read') return this.ok([`+CNMI: 2,${this.cnmiMt},0,0,0`]);
@@ -650,6 +746,72 @@ export class Sim800Model {
         done(res.status, res.status < 600 ? res.body.length : 0);
       },
       () => done(601, 0),
+    );
+  }
+
+  private cipStart(form: string, a: string[]): void {
+    const t = this.tcp;
+    const port = Number(a[2]);
+    if (form !== 'write' || a[0]?.toUpperCase() !== 'TCP' || !a[1] || !Number.isInteger(port) || port < 1 || port > 65535) return this.error();
+    if (t.state === 'CONNECT OK') return this.ok(['ALREADY CONNECT']);
+    if (t.state !== 'IP STATUS' && t.state !== 'TCP CLOSED') return this.error();
+    t.state = 'TCP CONNECTING';
+    this.ok();
+    const epoch = t.epoch;
+    void this.net.connectTcp(a[1], port, this.track).then(
+      (conn) => {
+        if (this.tcp.epoch !== epoch) return conn?.close();
+        if (!conn) {
+          t.state = 'TCP CLOSED';
+          return this.urc('CONNECT FAIL');
+        }
+        t.conn = conn;
+        t.state = 'CONNECT OK';
+        conn.onData((d) => this.scheduler.after(this.net.rttMs() / 2, () => this.tcpReceive(epoch, d)));
+        conn.onClose(() =>
+          this.scheduler.after(this.net.rttMs() / 2, () => {
+            if (this.tcp.epoch !== epoch || t.state !== 'CONNECT OK') return;
+            t.conn = null;
+            t.state = 'TCP CLOSED';
+            this.urc('CLOSED');
+          }),
+        );
+        this.urc('CONNECT OK');
+      },
+      () => {
+        if (this.tcp.epoch !== epoch) return;
+        t.state = 'TCP CLOSED';
+        this.urc('CONNECT FAIL');
+      },
+    );
+  }
+
+  private tcpReceive(epoch: number, data: Uint8Array): void {
+    const t = this.tcp;
+    if (t.epoch !== epoch || t.state !== 'CONNECT OK') return;
+    if (!t.rxManual) {
+      this.write(data); // without CIPRXGET the data goes straight to the host, undelimited
+      return;
+    }
+    const wasEmpty = t.rx.length === 0;
+    const room = TCP_RX_BUFFER - t.rx.length;
+    t.rx.push(...data.subarray(0, room));
+    this.tcpRxDropped += Math.max(0, data.length - room);
+    if (wasEmpty && t.rx.length > 0) this.urc('+CIPRXGET: 1');
+  }
+
+  private tcpByte(mode: Extract<Mode, { kind: 'tcp-data' }>, b: number): void {
+    mode.got.push(b);
+    if (mode.got.length < mode.want) return;
+    this.mode = { kind: 'command' };
+    const t = this.tcp;
+    const data = Uint8Array.from(mode.got);
+    const conn = t.conn;
+    if (!conn || t.state !== 'CONNECT OK') return this.reply([], 'SEND FAIL');
+    const epoch = t.epoch;
+    void this.track(conn.send(data)).then(
+      () => this.scheduler.after(this.net.rttMs() / 2, () => this.tcp.epoch === epoch && this.reply([], 'SEND OK', 0)),
+      () => this.tcp.epoch === epoch && this.reply([], 'SEND FAIL'),
     );
   }
 

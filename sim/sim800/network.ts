@@ -9,6 +9,22 @@ export interface HttpEndpoint {
   post(url: string, body: Uint8Array, contentType: string): Promise<{ status: number; body: Uint8Array }>;
 }
 
+/** A TCP server reachable over GPRS (a test double, or a bridge to a local socket). */
+export interface TcpEndpoint {
+  /** Resolves with a connection, or null when the server refuses. */
+  connect(host: string, port: number): Promise<TcpConnection | null>;
+}
+
+export interface TcpConnection {
+  /** Bytes from the device to the server. */
+  send(data: Uint8Array): Promise<void>;
+  /** Bytes from the server to the device. */
+  onData(listener: (data: Uint8Array) => void): void;
+  /** The server closed the connection. */
+  onClose(listener: () => void): void;
+  close(): void;
+}
+
 export interface Cell {
   mcc: string;
   mnc: string;
@@ -38,6 +54,7 @@ export interface NetworkOptions {
   /** Host names whose DNS lookup fails (603). */
   dnsFailHosts?: string[];
   endpoint?: HttpEndpoint;
+  tcp?: TcpEndpoint;
   /** Time to register after power-on or after an outage ends, ms. */
   registrationDelayMs?: number;
 }
@@ -54,6 +71,7 @@ export class NetworkModel {
   readonly cell: Cell;
   rssi: number;
   endpoint: HttpEndpoint | undefined;
+  tcp: TcpEndpoint | undefined;
   readonly posts: PostRecord[] = [];
   private readonly outages: Outage[];
   private readonly listeners = new Set<(up: boolean) => void>();
@@ -63,6 +81,7 @@ export class NetworkModel {
     this.cell = opts.cell ?? { mcc: '234', mnc: '15', lac: 0x1a2b, ci: 0x00c3 };
     this.rssi = opts.rssi ?? 18;
     this.endpoint = opts.endpoint;
+    this.tcp = opts.tcp;
     this.outages = [...(opts.outages ?? [])].sort((a, b) => a.startMs - b.startMs);
     this.registrationDelayMs = opts.registrationDelayMs ?? 2000;
     const now = scheduler.now();
@@ -99,6 +118,13 @@ export class NetworkModel {
     const median = this.opts.rttMedianMs ?? 500;
     const sigma = this.opts.rttSigma ?? 0.3;
     return median * Math.exp(this.rng.normal(0, sigma));
+  }
+
+  /** Opens a TCP connection over GPRS (one round trip for the handshake); null on failure. */
+  async connectTcp(host: string, port: number, track: <T>(p: Promise<T>) => Promise<T>): Promise<TcpConnection | null> {
+    await this.scheduler.sleep(this.rttMs() * (host.match(/^[\d.]+$/) ? 1 : 2));
+    if (!this.isUp() || !this.tcp) return null;
+    return track(this.tcp.connect(host, port));
   }
 
   /**

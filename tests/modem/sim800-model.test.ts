@@ -224,4 +224,71 @@ test('8 KiB POST at 9600 baud and a 1500-byte reply read back in 512-byte HTTPRE
   assert.ok(model.commandLog.includes('AT+HTTPDATA=8192,17067'));
 });
 
+test('TCP over GPRS: connect, binary send and length-delimited receive, server close -> CLOSED, outage -> +PDP: DEACT', async () => {
+  const received: number[][] = [];
+  let serverConn: { close(): void } | undefined;
+  const rig = await makeRig({
+    network: {
+      tcp: {
+        async connect(_host, port) {
+          if (port !== 7000) return null;
+          const dataL: Array<(d: Uint8Array) => void> = [];
+          const closeL: Array<() => void> = [];
+          const conn = {
+            async send(d: Uint8Array) {
+              received.push([...d]);
+              // the server answers with the bytes reversed, 50 ms later
+              rig.clock.after(50, () => dataL.forEach((l) => l(Uint8Array.from(d).reverse())));
+            },
+            onData: (l: (d: Uint8Array) => void) => void dataL.push(l),
+            onClose: (l: () => void) => void closeL.push(l),
+            close: () => closeL.forEach((l) => l()),
+          };
+          serverConn = conn;
+          return conn;
+        },
+      },
+    },
+  });
+  const { modem, run, clock, network, model } = rig;
+  await run(modem.init());
+  await run(clock.sleep(3000));
+  // refused port: CONNECT FAIL
+  try {
+    await run(modem.tcpOpen('internet', 'bsn.example', 7001));
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /CONNECT FAIL/);
+  }
+  const { localIp } = await run(modem.tcpOpen('internet', 'bsn.example', 7000));
+  assert.match(localIp, /^10\.\d+\.\d+\.\d+$/);
+  let waiting = 0;
+  modem.onTcpData(() => waiting++);
+  const payload = Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff);
+  await run(modem.tcpSend(payload));
+  assert.equal(received.map((r) => r.length), [1460, 1460, 80]);
+  assert.equal(received.flat(), [...payload]);
+  await run(clock.sleep(2000));
+  assert.is(waiting, 1); // one +CIPRXGET: 1 for data arriving into an empty buffer
+  const back: number[] = [];
+  for (;;) {
+    const chunk = await run(modem.tcpRead(1460));
+    if (chunk.length === 0) break;
+    back.push(...chunk);
+  }
+  assert.is(back.length, 3000);
+  assert.equal(back.slice(0, 1460), [...payload.subarray(0, 1460)].reverse());
+  const closed: string[] = [];
+  modem.onTcpClosed((why) => closed.push(why));
+  serverConn!.close();
+  await run(clock.sleep(2000));
+  assert.equal(closed, ['CLOSED']);
+  // reconnect, then an outage takes the PDP context down
+  await run(modem.tcpOpen('internet', 'bsn.example', 7000));
+  network.addOutage({ startMs: clock.now() + 10, endMs: clock.now() + 5000 });
+  await run(clock.sleep(100));
+  assert.equal(closed, ['CLOSED', '+PDP: DEACT']);
+  assert.is(model.tcpRxDropped, 0);
+});
+
 test.run();

@@ -109,6 +109,41 @@ export const TRANSCRIPTS: Transcript[] = [
     expected: { status: 0, body: Uint8Array.of(9, 8, 7, 6) },
   },
   {
+    name: 'tcpOpen',
+    steps: [
+      { expect: 'AT+CIPSHUT\r', reply: [L('SHUT OK')] },
+      { expect: 'AT+CIPMUX=0\r', reply: [OK] },
+      { expect: 'AT+CIPRXGET=1\r', reply: [OK] },
+      { expect: 'AT+CSTT="internet"\r', reply: [OK] },
+      { expect: 'AT+CIICR\r', reply: [{ pauseMs: 1500 }, OK] },
+      { expect: 'AT+CIFSR\r', reply: [L('10.64.3.99')] },
+      { expect: 'AT+CIPSTART="TCP","bsn.example",7000\r', reply: [OK, { pauseMs: 900 }, L('CONNECT OK')] },
+    ],
+    run: (m) => m.tcpOpen('internet', 'bsn.example', 7000),
+    expected: { localIp: '10.64.3.99' },
+  },
+  {
+    name: 'tcpSend (binary, > and SEND OK)',
+    steps: [
+      { expect: 'AT+CIPSEND=6\r', reply: [{ prompt: true }] },
+      { expect: Uint8Array.of(0x0d, 0x0a, 0x4f, 0x4b, 0x1a, 0x00), reply: [{ pauseMs: 400 }, L('SEND OK')] },
+    ],
+    run: (m) => m.tcpSend(Uint8Array.of(0x0d, 0x0a, 0x4f, 0x4b, 0x1a, 0x00)),
+    expected: undefined,
+  },
+  {
+    name: 'tcpRead (length-delimited binary)',
+    steps: [{ expect: 'AT+CIPRXGET=2,512\r', reply: [L('+CIPRXGET: 2,5,0'), { raw: Uint8Array.of(0x0d, 0x0a, 0x4f, 0x4b, 0xff) }, OK] }],
+    run: (m) => m.tcpRead(),
+    expected: Uint8Array.of(0x0d, 0x0a, 0x4f, 0x4b, 0xff),
+  },
+  {
+    name: 'tcpClose',
+    steps: [{ expect: 'AT+CIPCLOSE\r', reply: [L('CLOSE OK')] }],
+    run: (m) => m.tcpClose(),
+    expected: undefined,
+  },
+  {
     name: 'sendSms (text verified against the echo before Ctrl-Z)',
     steps: [
       { expect: 'AT+CMGF=1\r', reply: [OK] },

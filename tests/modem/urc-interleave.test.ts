@@ -54,7 +54,7 @@ function positions(reply: Part[]): number[] {
   for (let i = 0; i <= reply.length; i++) {
     const prev = reply[i - 1];
     if (prev && 'prompt' in prev) continue;
-    if (prev && 'line' in prev && prev.line.startsWith('+HTTPREAD:')) continue;
+    if (prev && 'line' in prev && (prev.line.startsWith('+HTTPREAD:') || prev.line.startsWith('+CIPRXGET: 2,'))) continue;
     // nor in front of the echo of our SMS text (the module is in text entry)
     const next = reply[i];
     if (i === 0 && next && 'raw' in next) continue;
