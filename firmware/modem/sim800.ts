@@ -409,14 +409,24 @@ export class Sim800 {
       noisy = true;
     });
     let deadline: { cancel(): void } | undefined;
+    /** False while we do not know whether the modem took AT+HTTPACTION (its OK was lost). */
+    let started = true;
     try {
-      await this.at.run(AT.httpAction, '1');
+      try {
+        await this.at.run(AT.httpAction, '1');
+      } catch (err) {
+        if (!(err instanceof ModemTimeout || err instanceof ModemLineError)) throw err;
+        // No (intact) answer: the request may be under way. Never send it twice: ask.
+        started = false;
+        noisy = true;
+        wake = () => {};
+      }
       deadline = this.scheduler.after(timeoutMs, () => {
         expired = true;
         wake();
       });
       for (;;) {
-        if (!urc) await new Promise<void>((resolve) => (wake = resolve));
+        if (!urc && !noisy) await new Promise<void>((resolve) => (wake = resolve));
         if (urc) {
           const [, statusS, lenS] = splitParams(urc.line.slice('+HTTPACTION:'.length));
           const status = Number(statusS);
@@ -429,7 +439,18 @@ export class Sim800 {
           const st = await this.at.run(AT.httpStatus).catch(() => null);
           const p = st ? paramsOf(st, '+HTTPSTATUS:', 'HTTPSTATUS?') : null;
           if (urc) continue;
-          if (p && p[1] === '0') return 'lost';
+          if (p && p[1] !== '0') started = true; // busy with our request: keep waiting
+          if (p && p[1] === '0') {
+            if (started) return 'lost';
+            // Idle, and we never knew it started: a response to read means it ran (and its
+            // report was lost); none means the command never arrived, and sending again is safe.
+            const probe = await this.at.run(AT.httpRead, `0,${this.readChunk}`).then(
+              () => true,
+              (err: unknown) => (err instanceof ModemError ? false : true),
+            );
+            if (probe) return 'lost';
+            throw new ModemTimeout('HTTPACTION (not taken by the modem)', timeoutMs);
+          }
           if (expired) throw new ModemTimeout('URC +HTTPACTION', timeoutMs);
         }
       }

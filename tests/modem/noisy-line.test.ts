@@ -43,12 +43,15 @@ async function persist<T>(m: Sim800, what: string, f: () => Promise<T>, log: str
 const POSTS = 10;
 const SMS = ['BSN alert: high heart rate 182 bpm', 'BSN: temperature 39.4 C, please call', 'BSN: blood pressure 172/104 mmHg'];
 
-for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-  test(`BER 1e-4 at 115200 (seed ${seed}): ${POSTS} HTTP POSTs each accepted once with the exact body; ${SMS.length} SMS delivered exactly; a call to the right number`, async () => {
+const RUNS: Array<[number, number]> = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => [seed, 115200]);
+RUNS.push([11, 9600], [12, 9600], [13, 9600]);
+for (const [seed, baud] of RUNS) {
+  test(`BER 1e-4 at ${baud} (seed ${seed}): ${POSTS} HTTP POSTs each accepted once with the exact body; ${SMS.length} SMS delivered exactly; a call to the right number`, async () => {
     const accepted: Uint8Array[] = [];
     let refused = 0;
     const rig = await makeRig({
       seed,
+      baud,
       bitErrorRate: 1e-4,
       endpoint: {
         async post(_url, body) {
@@ -96,7 +99,7 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     })();
     const replies = await run(job, 3_600_000);
     const st = m.at.stats;
-    console.log(`seed ${seed}: ${line.bitErrorsInjected} bit errors, ${st.commands} commands, ${st.retries} retries, ${st.timeouts} timeouts, ${st.damagedResponses} damaged, serial ${JSON.stringify(st.serial)}, bodies refused by the CRC ${refused}, ${(clock.now() / 1000).toFixed(1)} s virtual; operation retries: ${JSON.stringify(log)}`);
+    console.log(`seed ${seed} @${baud}: ${line.bitErrorsInjected} bit errors, ${st.commands} commands, ${st.retries} retries, ${st.timeouts} timeouts, ${st.damagedResponses} damaged, serial ${JSON.stringify(st.serial)}, bodies refused by the CRC ${refused}, ${(clock.now() / 1000).toFixed(1)} s virtual; operation retries: ${JSON.stringify(log)}`);
     assert.ok(line.bitErrorsInjected >= 5, `${line.bitErrorsInjected} bit errors`);
     // Every body reached the server intact exactly once, in order.
     assert.is(accepted.length, POSTS, `accepted ${accepted.length}, refused ${refused}`);

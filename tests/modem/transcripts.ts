@@ -144,6 +144,43 @@ export const TRANSCRIPTS: Transcript[] = [
     expected: undefined,
   },
   {
+    name: 'httpPost: OK to HTTPACTION lost -> AT+HTTPSTATUS? busy -> keep waiting for the report (never sent twice)',
+    steps: [
+      { expect: 'AT+HTTPINIT\r', reply: [OK] },
+      { expect: 'AT+HTTPPARA="CID",1\r', reply: [OK] },
+      { expect: 'AT+HTTPPARA="URL","http://bsn.example/v1/up"\r', reply: [OK] },
+      { expect: 'AT+HTTPPARA="CONTENT","application/octet-stream"\r', reply: [OK] },
+      { expect: 'AT+HTTPDATA=3,10000\r', reply: [L('DOWNLOAD')] },
+      { expect: Uint8Array.of(1, 2, 3), reply: [OK] },
+      { expect: 'AT+HTTPACTION=1\r', reply: [] },
+      { expect: 'AT+HTTPSTATUS?\r', reply: [L('+HTTPSTATUS: POST,2,0,3'), OK, { pauseMs: 900 }, L('+HTTPACTION: 1,200,2')] },
+      { expect: 'AT+HTTPREAD=0,2\r', reply: [L('+HTTPREAD: 2'), { raw: Uint8Array.of(79, 75) }, OK] },
+      { expect: 'AT+HTTPTERM\r', reply: [OK] },
+    ],
+    run: (m) => m.httpPost('http://bsn.example/v1/up', Uint8Array.of(1, 2, 3)),
+    expected: { status: 200, body: Uint8Array.of(79, 75) },
+  },
+  {
+    name: 'httpPost: HTTPACTION never arrived -> idle, nothing to read -> ModemTimeout (safe to send again)',
+    steps: [
+      { expect: 'AT+HTTPINIT\r', reply: [OK] },
+      { expect: 'AT+HTTPPARA="CID",1\r', reply: [OK] },
+      { expect: 'AT+HTTPPARA="URL","http://bsn.example/v1/up"\r', reply: [OK] },
+      { expect: 'AT+HTTPPARA="CONTENT","application/octet-stream"\r', reply: [OK] },
+      { expect: 'AT+HTTPDATA=3,10000\r', reply: [L('DOWNLOAD')] },
+      { expect: Uint8Array.of(1, 2, 3), reply: [OK] },
+      { expect: 'AT+HTTPACTION=1\r', reply: [] },
+      { expect: 'AT+HTTPSTATUS?\r', reply: [L('+HTTPSTATUS: GET,0,0,0'), OK] },
+      // ERROR could be a garbled command too: the engine asks three times before believing it.
+      { expect: 'AT+HTTPREAD=0,512\r', reply: [L('ERROR')] },
+      { expect: 'AT+HTTPREAD=0,512\r', reply: [L('ERROR')] },
+      { expect: 'AT+HTTPREAD=0,512\r', reply: [L('ERROR')] },
+      { expect: 'AT+HTTPTERM\r', reply: [OK] },
+    ],
+    run: (m) => m.httpPost('http://bsn.example/v1/up', Uint8Array.of(1, 2, 3)).catch((e: Error) => e.message),
+    expected: 'no final result to HTTPACTION (not taken by the modem) within 120000 ms',
+  },
+  {
     name: 'sendSms (text verified against the echo before Ctrl-Z)',
     steps: [
       { expect: 'AT+CMGF=1\r', reply: [OK] },
