@@ -215,6 +215,7 @@ export class AtEngine {
       let prompted = false;
       let echoMismatch = false;
       let echoSeen = false;
+      let terminated = false;
       let echoTimer: TimerHandle | undefined;
       const verify = opts.verifiedTerminator !== undefined && opts.payload !== undefined;
       const abortEcho = () => {
@@ -243,8 +244,10 @@ export class AtEngine {
                 echoTimer = undefined;
                 const p = opts.payload!;
                 const same = ev.bytes.length === p.length && ev.bytes.every((x, i) => x === p[i]) && !damaged;
-                if (same) this.port.write(Uint8Array.of(opts.verifiedTerminator!));
-                else abortEcho();
+                if (same) {
+                  this.port.write(Uint8Array.of(opts.verifiedTerminator!));
+                  terminated = true;
+                } else abortEcho();
                 return;
               }
               return void raw.push(ev.bytes);
@@ -304,7 +307,8 @@ export class AtEngine {
         this.lastTimeoutAt = this.scheduler.now();
         const n = ++this.counts.consecutiveTimeouts;
         for (const l of [...this.timeoutListeners]) l(n);
-        reject(echoMismatch ? new ModemLineError(cmd.name, 'echo mismatch') : new ModemTimeout(cmd.name, timeoutMs));
+        const dataSent = prompted && opts.payload !== undefined && !echoMismatch && (!verify || terminated);
+        reject(echoMismatch ? new ModemLineError(cmd.name, 'echo mismatch') : new ModemTimeout(cmd.name, timeoutMs, dataSent));
       };
       let timer = this.scheduler.after(timeoutMs, onTimeout);
       this.port.write(ascii(text + '\r'));

@@ -111,7 +111,8 @@ export const AT = {
   smsTextMode: plain('CMGF', 'AT+CMGF=1'),
   // New messages straight to the host as +CMT URCs (not stored on the SIM).
   smsRouting: plain('CNMI', 'AT+CNMI=2,2,0,0,0'),
-  cmgs: { ...plain('CMGS', 'AT+CMGS=', 60 * S, 0), prefix: '+CMGS:', maxResponses: 1, prompt: 'prompt' as const, acceptDamaged: true },
+  // "+CMGS: <mr>" alone proves the message went: it ends the command (a lost OK then matters not).
+  cmgs: { ...plain('CMGS', 'AT+CMGS=', 60 * S, 0), prefix: '+CMGS:', maxResponses: 1, prompt: 'prompt' as const, acceptDamaged: true, okLine: /^\+CMGS: \d+$/ },
   // §2.2.3 ATD: voice call set-up; OK arrives when dialling starts, call progress as URCs.
   dial: { ...plain('ATD', 'ATD', 60 * S, 0), finals: 'dial' as const, acceptDamaged: true },
   // ch. 2 (V.25TER) ATH: 20 s.

@@ -52,8 +52,13 @@ export function cmsCodeForText(text: string): number | undefined {
 
 export class ModemTimeout extends Error {
   override readonly name = 'ModemTimeout';
-  constructor(readonly command: string, readonly timeoutMs: number) {
-    super(`no final result to ${command} within ${timeoutMs} ms`);
+  constructor(
+    readonly command: string,
+    readonly timeoutMs: number,
+    /** The command's data (SMS text, TCP block) had been sent: it may have taken effect. */
+    readonly dataSent = false,
+  ) {
+    super(`no final result to ${command} within ${timeoutMs} ms${dataSent ? ' (after its data was sent: outcome unknown)' : ''}`);
   }
 }
 

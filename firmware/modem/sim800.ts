@@ -62,6 +62,17 @@ export interface HttpResult {
   body: Uint8Array;
 }
 
+export interface HttpPostOptions {
+  /** Time for the +HTTPACTION report, ms (default 120 s). */
+  actionTimeoutMs?: number;
+  /**
+   * The application's integrity check of the reply (e.g. its AES-OCB tag): a reply that fails
+   * it is read from the modem again (up to `readAttempts` reads), as the UART may have damaged it.
+   */
+  acceptReply?: (body: Uint8Array) => boolean;
+  readAttempts?: number;
+}
+
 export type CallOutcome = 'answered' | 'busy' | 'no-answer' | 'no-carrier' | 'no-dialtone' | 'failed';
 
 export interface CallResult {
@@ -352,7 +363,8 @@ export class Sim800 {
    * SIM800 network-level failures (status 600-699, e.g. 601 network error, 603 DNS error, 604
    * stack busy) reject as ModemError kind 'status' with that code.
    */
-  async httpPost(url: string, body: Uint8Array, contentType = 'application/octet-stream', actionTimeoutMs = 120_000): Promise<HttpResult> {
+  async httpPost(url: string, body: Uint8Array, contentType = 'application/octet-stream', opts: HttpPostOptions = {}): Promise<HttpResult> {
+    const actionTimeoutMs = opts.actionTimeoutMs ?? 120_000;
     checkText('URL', url, 500);
     checkText('content type', contentType, 100);
     try {
@@ -372,17 +384,24 @@ export class Sim800 {
       const dataMs = Math.min(120_000, Math.max(10_000, Math.ceil((2 * body.length * 10 * 1000) / this.baud)));
       await this.at.run(AT.httpData, `${body.length},${dataMs}`, { payload: body, timeoutMs: dataMs + 2000 });
       const outcome = await this.httpAction(actionTimeoutMs);
-      if (outcome === 'lost') return { status: 0, body: await this.readAll() };
-      const { status, len } = outcome;
-      if (status >= 600 && status < 700) throw new ModemError('HTTPACTION', 'status', status, 'SIM800 network-level failure');
-      const out = new Uint8Array(len);
-      for (let off = 0; off < len; ) {
-        const size = Math.min(this.readChunk, len - off);
-        const chunk = await this.readChunkOnce(off, size);
-        out.set(chunk, off);
-        off += chunk.length;
-      }
-      return { status, body: out };
+      if (outcome !== 'lost' && outcome.status >= 600 && outcome.status < 700) throw new ModemError('HTTPACTION', 'status', outcome.status, 'SIM800 network-level failure');
+      const read = async () => {
+        if (outcome === 'lost') return this.readAll();
+        const out = new Uint8Array(outcome.len);
+        let off = 0;
+        while (off < outcome.len) {
+          const chunk = await this.readChunkOnce(off, Math.min(this.readChunk, outcome.len - off));
+          if (chunk.length === 0) break; // shorter than announced (a garbled length)
+          out.set(chunk, off);
+          off += chunk.length;
+        }
+        return out.subarray(0, off);
+      };
+      // The modem keeps the answer until HTTPTERM: one damaged on the UART is read again, never
+      // fetched by sending the request twice.
+      let reply = await read();
+      for (let i = 1; opts.acceptReply && !opts.acceptReply(reply) && i < (opts.readAttempts ?? 3); i++) reply = await read();
+      return { status: outcome === 'lost' ? 0 : outcome.status, body: reply };
     } finally {
       await this.at.run(AT.httpTerm).catch(() => undefined);
     }
@@ -431,7 +450,8 @@ export class Sim800 {
           const [, statusS, lenS] = splitParams(urc.line.slice('+HTTPACTION:'.length));
           const status = Number(statusS);
           const len = Number(lenS);
-          if (!Number.isInteger(status) || !Number.isInteger(len) || len < 0) throw new ModemProtocolError('HTTPACTION', urc.line);
+          // A report garbled on the line still says the request ran: read what came back.
+          if (!Number.isInteger(status) || !Number.isInteger(len) || len < 0 || status < 100 || status > 999) return 'lost';
           return { status, len };
         }
         if (noisy || expired) {
@@ -473,6 +493,7 @@ export class Sim800 {
         if (err instanceof ModemProtocolError || err instanceof ModemError) break; // nothing (more) to read
         throw err;
       }
+      if (chunk.length === 0) break;
       parts.push(chunk);
       total += chunk.length;
       if (chunk.length < this.readChunk || total > 1 << 20) break;
@@ -561,11 +582,14 @@ export class Sim800 {
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await this.at.run(AT.httpRead, `${off},${size}`);
+        // A bare OK: nothing at that offset (the announced length was longer than the answer).
+        if (res.raw.length === 0 && res.lines.length === 0) return new Uint8Array(0);
         const chunk = res.raw[0];
         if (!chunk || chunk.length === 0 || chunk.length > size) throw new ModemProtocolError('HTTPREAD', res.lines.join(' | '));
         return chunk;
       } catch (err) {
-        const again = err instanceof ModemProtocolError || err instanceof ModemLineError || err instanceof ModemTimeout;
+        // A plain ERROR too: a garbled line end merges our command with the next one.
+        const again = err instanceof ModemProtocolError || err instanceof ModemLineError || err instanceof ModemTimeout || (err instanceof ModemError && err.kind === 'error');
         if (!again || attempt >= 4) throw err;
         await this.scheduler.sleep(100);
       }
@@ -590,12 +614,10 @@ export class Sim800 {
       await this.at.run(AT.echoOn);
       try {
         const res = await this.at.run(AT.cmgs, quote(number), { payload, verifiedTerminator: CTRL_Z });
-        const line = res.lines.find((l) => l.startsWith('+CMGS:'));
+        const line = [res.final.line, ...res.lines].find((l) => l.startsWith('+CMGS:'));
         const mr = line === undefined ? NaN : Number(splitParams(line.slice(6))[0]);
-        if (Number.isInteger(mr)) return { messageRef: mr };
-        // OK arrived but the reference was lost on the line: the message was still sent.
-        if (res.damaged) return { messageRef: null };
-        throw new ModemProtocolError('CMGS', res.lines.join(' | '));
+        // OK after Ctrl-Z means the message went, even if its reference was garbled on the line.
+        return { messageRef: Number.isInteger(mr) ? mr : null };
       } catch (err) {
         // Our arguments are validated, so "invalid parameter" means the command was garbled on
         // its way in: nothing was sent either.
@@ -611,7 +633,7 @@ export class Sim800 {
     const res = await this.at.run(AT.clcc);
     const out: CallInfo[] = [];
     for (const l of res.lines) {
-      if (!l.startsWith('+CLCC:')) continue;
+      if (!l.startsWith('+CLCC:')) throw new ModemProtocolError('CLCC', l);
       const p = splitParams(l.slice(6));
       const state = CALL_STATES[Number(p[2])];
       if (!state) throw new ModemProtocolError('CLCC', l);
@@ -631,6 +653,7 @@ export class Sim800 {
     const pollMs = opts.pollMs ?? 1000;
     const t0 = this.scheduler.now();
     let ended: CallOutcome | null = null;
+    let missing = 0;
     const offs = (['BUSY', 'NO ANSWER', 'NO CARRIER', 'NO DIALTONE'] as const).map((name) =>
       this.at.onUrc(name, () => void (ended ??= name === 'BUSY' ? 'busy' : name === 'NO ANSWER' ? 'no-answer' : name === 'NO DIALTONE' ? 'no-dialtone' : 'no-carrier')),
     );
@@ -644,7 +667,8 @@ export class Sim800 {
         }
         throw err;
       }
-      while (this.scheduler.now() - t0 < answerTimeoutMs) {
+      const ringingSince = this.scheduler.now();
+      while (this.scheduler.now() - ringingSince < answerTimeoutMs) {
         if (ended) return result(ended);
         await this.scheduler.sleep(pollMs);
         if (ended) return result(ended);
@@ -657,10 +681,10 @@ export class Sim800 {
         }
         const mine = calls.find((c) => c.outgoing);
         if (mine?.state === 'active') return result('answered');
-        if (!mine && !ended) {
-          // The call is gone but its result code was lost on the line.
-          return result('failed');
-        }
+        // The call is gone but its result code was lost on the line (twice running, since a
+        // +CLCC line garbled into something else also looks like an empty list).
+        if (!mine && !ended && ++missing >= 2) return result('failed');
+        if (mine) missing = 0;
       }
       await this.hangUp();
       return result('no-answer');
@@ -682,8 +706,11 @@ export class Sim800 {
       } catch (err) {
         const mismatch = err instanceof ModemLineError && err.reason === 'echo mismatch';
         const garbled = err instanceof ModemError && err.kind === 'error';
-        if (!(mismatch || garbled) || i >= attempts) throw err;
-        if (mismatch) await this.at.run(AT.hangUp).catch(() => undefined);
+        // No answer at all: a call may be up (to whichever number the modem heard). Hang up
+        // either way, so the modem is idle for the next attempt.
+        const silent = err instanceof ModemTimeout;
+        if (mismatch || silent) await this.at.run(AT.hangUp).catch(() => undefined);
+        if (!(mismatch || garbled || silent) || i >= attempts) throw err;
       } finally {
         await this.at.run(AT.echoOff).catch(() => undefined);
       }

@@ -84,6 +84,8 @@ export class Sim800Model {
   readonly phonebook: SimPhonebook;
   /** Every command line received, in order (for tests). */
   readonly commandLog: string[] = [];
+  /** When each command of commandLog arrived, ms. */
+  readonly commandTimes: number[] = [];
   private readonly rng: Rng;
   private readonly net: NetworkModel;
   private readonly track: <T>(p: Promise<T>) => Promise<T>;
@@ -345,6 +347,7 @@ export class Sim800Model {
     if (at < 0) return;
     const cmd = text.slice(at);
     this.commandLog.push(cmd);
+    this.commandTimes.push(this.scheduler.now());
     if (overlong) return this.error();
     this.execute(cmd.slice(2));
   }

@@ -61,7 +61,10 @@ test('"> " prompt without line end, only when the command expects one; split acr
   d.expect({ ...AT.cmgs, command: 'AT+CMGS="1"' });
   assert.equal(kinds(d.push(b('\r\n>'))), []);
   assert.equal(kinds(d.push(b(' '))), ['prompt']);
-  assert.equal(kinds(d.push(b('\r\n+CMGS: 12\r\n\r\nOK\r\n'))), ['info:+CMGS: 12', 'final:ok']);
+  // "+CMGS: <mr>" alone proves the SMS went, so it ends AT+CMGS; the OK after it is a stray.
+  const evs = d.push(b('\r\n+CMGS: 12\r\n\r\nOK\r\n'));
+  assert.equal(kinds(evs), ['final:ok', 'stray']);
+  assert.is((evs[0] as { result: { line: string } }).result.line, '+CMGS: 12');
   d.expect({ ...AT.csq, command: 'AT+CSQ' });
   assert.equal(kinds(d.push(b('\r\n> \r\nOK\r\n'))), ['info:> ', 'final:ok']);
 });
