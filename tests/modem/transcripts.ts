@@ -181,6 +181,23 @@ export const TRANSCRIPTS: Transcript[] = [
     expected: 'no final result to HTTPACTION (not taken by the modem) within 120000 ms',
   },
   {
+    name: 'httpPost: reply fails the application check (damaged on the UART) -> read again, not posted again',
+    steps: [
+      { expect: 'AT+HTTPINIT\r', reply: [OK] },
+      { expect: 'AT+HTTPPARA="CID",1\r', reply: [OK] },
+      { expect: 'AT+HTTPPARA="URL","http://bsn.example/v1/up"\r', reply: [OK] },
+      { expect: 'AT+HTTPPARA="CONTENT","application/octet-stream"\r', reply: [OK] },
+      { expect: 'AT+HTTPDATA=3,10000\r', reply: [L('DOWNLOAD')] },
+      { expect: Uint8Array.of(1, 2, 3), reply: [OK] },
+      { expect: 'AT+HTTPACTION=1\r', reply: [OK, { pauseMs: 700 }, L('+HTTPACTION: 1,200,4')] },
+      { expect: 'AT+HTTPREAD=0,4\r', reply: [L('+HTTPREAD: 4'), { raw: Uint8Array.of(1, 2, 3, 5) }, OK] },
+      { expect: 'AT+HTTPREAD=0,4\r', reply: [L('+HTTPREAD: 4'), { raw: Uint8Array.of(1, 2, 3, 6) }, OK] },
+      { expect: 'AT+HTTPTERM\r', reply: [OK] },
+    ],
+    run: (m) => m.httpPost('http://bsn.example/v1/up', Uint8Array.of(1, 2, 3), 'application/octet-stream', { acceptReply: (b) => b[0]! + b[1]! + b[2]! === b[3] }),
+    expected: { status: 200, body: Uint8Array.of(1, 2, 3, 6) },
+  },
+  {
     name: 'sendSms (text verified against the echo before Ctrl-Z)',
     steps: [
       { expect: 'AT+CMGF=1\r', reply: [OK] },
