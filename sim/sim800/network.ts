@@ -50,7 +50,7 @@ export interface NetworkOptions {
   uplinkBps?: number;
   outages?: Outage[];
   /** Per-request probabilities of SIM800 failure statuses. */
-  failures?: { network601?: number; dns603?: number };
+  failures?: { network601?: number; dns603?: number; stackBusy604?: number };
   /** Host names whose DNS lookup fails (603). */
   dnsFailHosts?: string[];
   endpoint?: HttpEndpoint;
@@ -144,6 +144,7 @@ export class NetworkModel {
       return fail(603, 10);
     }
     const f = this.opts.failures ?? {};
+    if (this.rng.chance(f.stackBusy604 ?? 0)) return fail(604, 20);
     if ((this.opts.dnsFailHosts ?? []).includes(host) || this.rng.chance(f.dns603 ?? 0)) return fail(603, this.rttMs() * 2);
     if (!this.isUp() || !this.endpoint || this.rng.chance(f.network601 ?? 0)) return fail(601, this.rttMs() * 3);
     // DNS + TCP handshake + request upload.

@@ -291,4 +291,29 @@ test('TCP over GPRS: connect, binary send and length-delimited receive, server c
   assert.is(model.tcpRxDropped, 0);
 });
 
+test('injected failure rates: 604 stack busy and 601 network error at the configured probabilities (seeded)', async () => {
+  const { modem, run, clock, network } = await makeRig({
+    seed: 21,
+    network: { failures: { stackBusy604: 0.3, network601: 0.2 } },
+    endpoint: { post: async () => ({ status: 200, body: new Uint8Array(0) }) },
+  });
+  await run(modem.init());
+  await run(clock.sleep(3000));
+  await run(modem.openBearer('internet'));
+  const codes: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    try {
+      codes.push((await run(modem.httpPost('http://bsn.example/x', Uint8Array.of(i)))).status);
+    } catch (e) {
+      codes.push((e as ModemError).code ?? -1);
+    }
+  }
+  const n = (c: number) => codes.filter((x) => x === c).length;
+  assert.is(n(200) + n(601) + n(604), 60);
+  // 604 ~ 30 %, 601 ~ 0.7 x 20 % = 14 %, of 60
+  assert.ok(n(604) >= 8 && n(604) <= 28, `${n(604)}`);
+  assert.ok(n(601) >= 2 && n(601) <= 16, `${n(601)}`);
+  assert.equal(network.posts.map((p) => p.status), codes);
+});
+
 test.run();
