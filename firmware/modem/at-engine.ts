@@ -189,7 +189,12 @@ export class AtEngine {
     for (const ev of this.digester.push(bytes)) {
       if (ev.kind === 'urc') this.dispatch(ev.urc);
       else if (ev.kind === 'echo') this.pending?.onEvent(ev);
-      else if (ev.kind === 'stray') this.noise();
+      // A line that fits neither the command nor any URC while a command is pending is most
+      // likely one of its lines garbled: the response counts as damaged.
+      else if (ev.kind === 'stray') {
+        if (this.pending) this.pending.onSerialError('garbled line');
+        else this.noise();
+      }
       else if (this.pending) this.pending.onEvent(ev);
       else if (ev.kind === 'line-error') this.noise();
     }
@@ -299,8 +304,9 @@ export class AtEngine {
       this.digester.expect(verify ? { ...cmd, command: text, promptEcho: opts.payload!.length } : { ...cmd, command: text });
       const onTimeout = () => {
         done();
-        // A modem still waiting for prompt data would swallow the next command: ESC cancels.
-        if (cmd.prompt === 'prompt' && !prompted) this.port.write(Uint8Array.of(ESC));
+        // A modem still in data entry (its prompt, or our Ctrl-Z, lost on the line) would swallow
+        // the next command as message text: ESC leaves it (and is ignored otherwise).
+        if (cmd.prompt === 'prompt') this.port.write(Uint8Array.of(ESC));
         this.digester.expect(null);
         this.digester.reset();
         this.counts.timeouts++;

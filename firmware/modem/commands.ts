@@ -109,6 +109,7 @@ export const AT = {
   cipClose: { ...plain('CIPCLOSE', 'AT+CIPCLOSE', 5 * S, 0), okLine: /^CLOSE OK$/ },
   // ch. 4 (27.005 SMS) AT+CMGF, AT+CMGS: 60 s for the network to accept the message.
   smsTextMode: plain('CMGF', 'AT+CMGF=1'),
+  smsPduMode: plain('CMGF=0', 'AT+CMGF=0'),
   // New messages straight to the host as +CMT URCs (not stored on the SIM).
   smsRouting: plain('CNMI', 'AT+CNMI=2,2,0,0,0'),
   // "+CMGS: <mr>" alone proves the message went: it ends the command (a lost OK then matters not).

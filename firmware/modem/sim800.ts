@@ -8,6 +8,7 @@ import { FRAMING_8N1, type SerialPort } from '../../hal/serial.ts';
 import { AtEngine, type AtEngineOptions, type AtResponse } from './at-engine.ts';
 import { AT } from './commands.ts';
 import type { Urc } from './digester.ts';
+import { encodeSubmit } from './sms-pdu.ts';
 import { ModemError, ModemLineError, ModemProtocolError, ModemTimeout } from './errors.ts';
 
 export type SimState = 'READY' | 'SIM PIN' | 'SIM PUK' | 'PH_SIM PIN' | 'PH_SIM PUK' | 'SIM PIN2' | 'SIM PUK2' | 'NOT INSERTED' | 'NOT READY';
@@ -123,6 +124,12 @@ export interface Sim800Options extends AtEngineOptions {
   syncAttempts?: number;
   /** HTTPREAD chunk size, bytes (bounded by the digester's raw limit). */
   readChunkBytes?: number;
+  /**
+   * SMS submission: 'text' (AT+CMGF=1, the default) or 'pdu' (AT+CMGF=0), which a noisy line
+   * cannot cut short or garble into a sent message (the modem checks the PDU). Incoming SMS
+   * (+CMT) are read in text mode only.
+   */
+  smsMode?: 'text' | 'pdu';
 }
 
 /** SIM800 phonebook: 250 entries on a typical SIM; names up to 14 characters here. */
@@ -262,7 +269,7 @@ export class Sim800 {
 
   /** Text mode and +CMT routing; needs a usable SIM on some firmware. */
   private async configureSms(): Promise<void> {
-    await this.at.run(AT.smsTextMode);
+    await this.at.run(this.opts.smsMode === 'pdu' ? AT.smsPduMode : AT.smsTextMode);
     await this.at.run(AT.smsRouting);
     this.smsReady = true;
   }
@@ -603,8 +610,15 @@ export class Sim800 {
   async sendSms(number: string, text: string, opts: { attempts?: number } = {}): Promise<{ messageRef: number | null }> {
     checkNumber(number);
     checkText('SMS text', text, 160);
-    const payload = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) payload[i] = text.charCodeAt(i);
+    let arg = quote(number);
+    let payloadText = text;
+    if (this.opts.smsMode === 'pdu') {
+      const pdu = encodeSubmit(number, text);
+      arg = String(pdu.tpduLength);
+      payloadText = pdu.hex;
+    }
+    const payload = new Uint8Array(payloadText.length);
+    for (let i = 0; i < payloadText.length; i++) payload[i] = payloadText.charCodeAt(i);
     // The text is checked against the modem's echo before Ctrl-Z commits it: a character garbled
     // on the line would otherwise go out in a medical alert. A mismatch aborts with ESC (nothing
     // sent), so that attempt is safe to repeat.
@@ -613,15 +627,19 @@ export class Sim800 {
     for (let i = 1; ; i++) {
       await this.at.run(AT.echoOn);
       try {
-        const res = await this.at.run(AT.cmgs, quote(number), { payload, verifiedTerminator: CTRL_Z });
+        const res = await this.at.run(AT.cmgs, arg, { payload, verifiedTerminator: CTRL_Z });
         const line = [res.final.line, ...res.lines].find((l) => l.startsWith('+CMGS:'));
         const mr = line === undefined ? NaN : Number(splitParams(line.slice(6))[0]);
-        // OK after Ctrl-Z means the message went, even if its reference was garbled on the line.
-        return { messageRef: Number.isInteger(mr) ? mr : null };
+        if (Number.isInteger(mr)) return { messageRef: mr };
+        // OK with a garbled reference line (or line errors) means the message went. A bare OK
+        // is what ESC answers: a byte garbled into ESC on the way aborted the entry, so nothing
+        // was sent and it is tried again.
+        if (res.damaged || res.lines.length > 0) return { messageRef: null };
+        throw new ModemLineError('CMGS', 'entry aborted');
       } catch (err) {
         // Our arguments are validated, so "invalid parameter" means the command was garbled on
         // its way in: nothing was sent either.
-        const garbled = (err instanceof ModemLineError && err.reason === 'echo mismatch') || (err instanceof ModemError && (err.kind === 'error' || (err.kind === 'cms' && (err.code === 304 || err.code === 305))));
+        const garbled = (err instanceof ModemLineError && (err.reason === 'echo mismatch' || err.reason === 'entry aborted')) || (err instanceof ModemError && (err.kind === 'error' || (err.kind === 'cms' && (err.code === 304 || err.code === 305))));
         if (!garbled || i >= attempts) throw err;
       } finally {
         await this.at.run(AT.echoOff).catch(() => undefined);

@@ -10,6 +10,7 @@ import type { Rng } from '../rng.ts';
 import type { NetworkModel, TcpConnection } from './network.ts';
 import { SimPhonebook } from './phonebook.ts';
 import { TelephonyModel, type CallRecord } from './telephony.ts';
+import { decodeSubmit } from './sms-pdu.ts';
 
 const CME_TEXT: Record<number, string> = {
   3: 'operation not allowed',
@@ -53,7 +54,7 @@ export interface Sim800ModelOptions {
 type Power = 'off' | 'booting' | 'on' | 'hung';
 type Mode =
   | { kind: 'command' }
-  | { kind: 'sms'; number: string; text: number[] }
+  | { kind: 'sms'; number: string; text: number[]; pduLength?: number }
   | { kind: 'http-data'; want: number; got: number[]; timer: { cancel(): void } }
   | { kind: 'tcp-data'; want: number; got: number[] };
 
@@ -359,11 +360,17 @@ export class Sim800Model {
     }
     if (b !== CTRL_Z) {
       if (this.echo) this.write(Uint8Array.of(b));
-      if (mode.text.length < 160) mode.text.push(b);
+      if (mode.text.length < (mode.pduLength === undefined ? 160 : 2 * (mode.pduLength + 12))) mode.text.push(b);
       return;
     }
     this.mode = { kind: 'command' };
-    const text = String.fromCharCode(...mode.text);
+    let text = String.fromCharCode(...mode.text);
+    if (mode.pduLength !== undefined) {
+      const sms = decodeSubmit(text, mode.pduLength);
+      if (!sms) return this.cms(304, this.rng.uniform(50, 300));
+      mode.number = sms.number;
+      text = sms.text;
+    }
     if (!this.registered) return this.cms(331, this.rng.uniform(2000, 5000));
     const delay = this.telephony.smsDelay();
     const epoch = this.powerEpoch;
@@ -627,7 +634,15 @@ export class Sim800Model {
     CMGS: (form, a) => {
       if (form === 'test') return this.ok();
       if (!this.needSim()) return;
-      if (form !== 'write' || this.cmgf !== 1) return this.cms(this.cmgf !== 1 ? 304 : 305);
+      if (form !== 'write') return this.cms(this.cmgf !== 1 ? 304 : 305);
+      if (this.cmgf === 0) {
+        // PDU mode: <length> of the TPDU in octets, then the PDU in hex.
+        const pduLength = Number(a[0]);
+        if (!Number.isInteger(pduLength) || pduLength < 7 || pduLength > 164) return this.cms(304);
+        this.write('\r\n> ', this.rng.uniform(5, 20));
+        this.mode = { kind: 'sms', number: '', text: [], pduLength };
+        return;
+      }
       const number = a[0] ?? '';
       if (!/^\+?[0-9*#]{1,20}$/.test(number)) return this.cms(305);
       this.write('\r\n> ', this.rng.uniform(5, 20));

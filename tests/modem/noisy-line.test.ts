@@ -44,21 +44,24 @@ async function persist<T>(m: Sim800, what: string, f: () => Promise<T>, log: str
 const POSTS = 10;
 const SMS = ['BSN alert: high heart rate 182 bpm', 'BSN: temperature 39.4 C, please call', 'BSN: blood pressure 172/104 mmHg'];
 
-const RUNS: Array<[number, number]> = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => [seed, 115200]);
-RUNS.push([11, 9600], [12, 9600], [13, 9600]);
-// A wider sweep by hand: NOISY_SEEDS=100,101,... (odd seeds at 9600 baud, even at 115200).
+type SmsMode = 'text' | 'pdu';
+const RUNS: Array<[number, number, SmsMode]> = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => [seed, 115200, 'text']);
+RUNS.push([11, 9600, 'text'], [12, 9600, 'text'], [13, 9600, 'text'], [21, 9600, 'pdu'], [22, 115200, 'pdu']);
+// A wider sweep by hand: NOISY_SEEDS=100,101,... [NOISY_SMS=pdu] (odd seeds at 9600 baud, even at 115200).
 if (process.env.NOISY_SEEDS) {
   RUNS.length = 0;
-  for (const s of process.env.NOISY_SEEDS.split(',').map(Number)) RUNS.push([s, s % 2 ? 9600 : 115200]);
+  const mode: SmsMode = process.env.NOISY_SMS === 'pdu' ? 'pdu' : 'text';
+  for (const s of process.env.NOISY_SEEDS.split(',').map(Number)) RUNS.push([s, s % 2 ? 9600 : 115200, mode]);
 }
-for (const [seed, baud] of RUNS) {
-  test(`BER 1e-4 at ${baud} (seed ${seed}): ${POSTS} HTTP POSTs each accepted once with the exact body; ${SMS.length} SMS delivered exactly; a call to the right number`, async () => {
+for (const [seed, baud, smsMode] of RUNS) {
+  test(`BER 1e-4 at ${baud}, SMS ${smsMode} mode (seed ${seed}): ${POSTS} HTTP POSTs each accepted once with the exact body; ${SMS.length} SMS delivered exactly; a call to the right number`, async () => {
     const accepted: Uint8Array[] = [];
     let refused = 0;
     const rig = await makeRig({
       seed,
       baud,
       bitErrorRate: 1e-4,
+      driver: { smsMode },
       endpoint: {
         async post(_url, body) {
           if (!crcOk(body)) {

@@ -257,6 +257,7 @@ export const TRANSCRIPTS: Transcript[] = [
       { expect: 'AT+CMGS="112"\r', reply: [{ raw: bytes('AT+CMGS="112"\r') }, { prompt: true }] },
       { expect: 'SOS', reply: [{ raw: bytes('S\xcfS') }] },
       { expect: '\x1b', reply: [] },
+      { expect: '\x1b', reply: [] }, // once more when giving up, in case the first was lost
       { expect: 'ATE0\r', reply: [OK] },
       { expect: 'ATE1\r', reply: [OK] },
       { expect: 'AT+CMGS="112"\r', reply: [{ raw: bytes('AT+CMGS="112"\r') }, { prompt: true }] },
