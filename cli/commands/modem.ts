@@ -21,6 +21,7 @@ Options:
   --port PATH     serial device, e.g. /dev/ttyUSB0 (required)
   --baud N        line speed (default 9600)
   --json          print the result as JSON
+  --pdu           send SMS in PDU mode (checked by the modem; safer on a noisy line)
   --answer-timeout S   seconds to wait for a callee to answer (default 45)
 
 Exit codes: 0 ok, 1 port or modem failure, 2 usage error.`;
@@ -38,6 +39,7 @@ export const command: Command = {
         baud: { type: 'string', default: '9600' },
         json: { type: 'boolean', default: false },
         'answer-timeout': { type: 'string', default: '45' },
+        pdu: { type: 'boolean', default: false },
       },
     });
     if (!values.port) throw new UsageError('--port PATH is required');
@@ -59,7 +61,7 @@ export const command: Command = {
       }
       throw err;
     }
-    const modem = new Sim800(port, clock, { baud, syncAttempts: 6 });
+    const modem = new Sim800(port, clock, { baud, syncAttempts: 6, smsMode: values.pdu ? 'pdu' : 'text' });
     try {
       await modem.init();
       const result = await op(modem);

@@ -95,6 +95,9 @@ if (!haveSocat) {
     assert.is(s.code, 0, s.stderr);
     assert.is(model.telephony.outbox.at(-1)?.text, 'BSN test message');
     assert.is(model.telephony.outbox.at(-1)?.number, '+491701234567');
+    const pdu = await cli(['modem', '--port', socat.b, '--pdu', 'sms', '+491701234567', 'PDU mode [ok]']);
+    assert.is(pdu.code, 0, pdu.stderr);
+    assert.is(model.telephony.outbox.at(-1)?.text, 'PDU mode [ok]');
     const w = await cli(['modem', '--port', socat.b, 'phonebook', 'write', '5', '+491709999999', 'Clinic']);
     assert.is(w.code, 0, w.stderr);
     const l = await cli(['modem', '--port', socat.b, '--json', 'phonebook']);
