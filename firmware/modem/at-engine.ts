@@ -322,4 +322,3 @@ export class AtEngine {
   }
 }
 
-export { ascii };
