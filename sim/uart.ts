@@ -10,7 +10,9 @@
 // line's bit-error rate); the receiver samples it in the middle of each of *its* bit times from
 // the falling edge of a start bit, so baud, parity and stop-bit mismatches produce exactly the
 // errors a real UART reports. The decode runs once per write; each resulting byte or error is
-// delivered by one clock event at the time its stop bit is sampled.
+// delivered by one clock event at the time its stop bit is sampled. Limitation: each write is
+// decoded on its own (with idle line before and after), so with mismatched baud rates a frame that
+// the receiver sees straddling two writes is decoded against idle instead of the next write.
 import type { Scheduler } from '../hal/clock.ts';
 import { FRAMING_8N1, type SerialFraming, type SerialLineError, type SerialPort } from '../hal/serial.ts';
 import type { Rng } from './rng.ts';
