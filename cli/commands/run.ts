@@ -12,8 +12,8 @@ import type { Scheduler } from '../../hal/clock.ts';
 import type { SerialPort } from '../../hal/serial.ts';
 import { FirmataTimeoutError, JohnnyFiveBoard, closeTransport } from '../../hal/targets/johnny-five-board.ts';
 import { PortOpenError, openSerialStream } from '../../hal/targets/firmata-transport.ts';
-import { J5HostSerial } from '../../hal/targets/j5-host-serial.ts';
-import { J5WallClock } from '../../hal/targets/j5-wall-clock.ts';
+import { NodeSerial, SerialOpenError } from '../../hal/targets/node-serial.ts';
+import { WallClock } from '../../hal/targets/wall-clock.ts';
 import { createLcd, DEFAULT_PARALLEL_PINS } from '../../firmware/lcd/board.ts';
 import { setupLcd } from '../../firmware/display/controller.ts';
 import type { Board } from '../../hal/board.ts';
@@ -55,7 +55,7 @@ export async function connectHardware(opts: HardwareOptions): Promise<JohnnyFive
   if (opts.modem !== 'firmata') {
     // Probe the modem port now (missing, busy), so a wiring problem is reported before the board
     // is touched; the modem driver opens it at its own baud rate.
-    const probe = new J5HostSerial(opts.modem);
+    const probe = new NodeSerial(opts.modem);
     await probe.open(115200);
     await probe.close();
     modemSerial = probe;
@@ -64,7 +64,7 @@ export async function connectHardware(opts: HardwareOptions): Promise<JohnnyFive
   try {
     return await JohnnyFiveBoard.connect({
       transport,
-      scheduler: opts.scheduler ?? new J5WallClock(),
+      scheduler: opts.scheduler ?? new WallClock(),
       readyTimeoutMs: opts.readyTimeoutMs,
       ...(modemSerial ? { modemSerial } : {}),
       ...(opts.storeDir ? { storeDir: opts.storeDir } : {}),
@@ -121,7 +121,7 @@ needs StandardFirmataPlus 2.5 or later).
     try {
       board = await connectHardware({ boardPath: values.board, modem: values.modem, readyTimeoutMs: timeoutS * 1000, storeDir });
     } catch (e) {
-      if (e instanceof PortOpenError || e instanceof FirmataTimeoutError) {
+      if (e instanceof PortOpenError || e instanceof SerialOpenError || e instanceof FirmataTimeoutError) {
         process.stderr.write(`bsn-care run: ${e.message}\n`);
         return 1;
       }

@@ -74,12 +74,12 @@ if (!socatAvailable()) {
     }
   });
 
-  test('a busy modem port: exit 1 saying busy, before the board is touched', async () => {
+  test('a busy modem port: exit 1 saying it is in use, before the board is touched', async () => {
     const holder = await openPort(modem.host);
     try {
       const r = await cli(['run', '--board', board.host, '--modem', modem.host, '--timeout', '2']);
       assert.is(r.code, 1, r.out + r.err);
-      assert.match(r.err, new RegExp(`serial port ${modem.host} is busy`));
+      assert.match(r.err, new RegExp(`serial port ${modem.host} is in use by another program`));
     } finally {
       await closePort(holder);
     }
