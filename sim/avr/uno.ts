@@ -15,6 +15,16 @@ export const UNO_CLOCK_HZ = 16_000_000;
 export const UNO_FLASH_BYTES = 32 * 1024;
 const CYCLES_PER_MS = UNO_CLOCK_HZ / 1000;
 
+/** ATmega328P compare outputs of the Uno's PWM pins: OCR register, TCCRnA and its COMnx1 bit. */
+const PWM_REGISTERS: Record<string, { ocr: number; tccr: number; comBit: number }> = {
+  D6: { ocr: 0x47, tccr: 0x44, comBit: 0x80 }, // OC0A
+  D5: { ocr: 0x48, tccr: 0x44, comBit: 0x20 }, // OC0B
+  D9: { ocr: 0x88, tccr: 0x80, comBit: 0x80 }, // OC1A (low byte; 8-bit PWM on the Arduino core)
+  D10: { ocr: 0x8a, tccr: 0x80, comBit: 0x20 }, // OC1B
+  D11: { ocr: 0xb3, tccr: 0xb0, comBit: 0x80 }, // OC2A
+  D3: { ocr: 0xb4, tccr: 0xb0, comBit: 0x20 }, // OC2B
+};
+
 /** Volts at an analog pin as a function of emulated time (ms). */
 export type AnalogSource = (tMs: number) => number;
 /** A digital output changed: its new level (null when the pin is an input), at emulated ms. */
@@ -166,6 +176,19 @@ export class EmulatedUno {
     };
     port.addListener(l);
     return () => port.removeListener(l);
+  }
+
+  /**
+   * Duty cycle a PWM-capable pin outputs now: OCRnx / 255 while its compare output is connected
+   * (COMnx1 set, as analogWrite leaves it), else 0 or 1 by the pin's level (analogWrite 0 and 255
+   * are plain digital writes on the Arduino core).
+   */
+  pwmDuty(pin: string): number {
+    const oc = PWM_REGISTERS[pin];
+    if (!oc) throw new RangeError(`${pin} has no PWM timer`);
+    const connected = (this.cpu.data[oc.tccr]! & oc.comBit) !== 0;
+    if (connected) return this.cpu.data[oc.ocr]! / 255;
+    return this.outputLevel(pin) === true ? 1 : 0;
   }
 
   attachI2c(address: number, device: SimI2cDevice): void {
