@@ -5,7 +5,7 @@
 // checksum is verified on every load, so a corrupted or swapped cache is refused, not run.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -62,7 +62,11 @@ export async function loadStandardFirmataHex(opts: { cacheDir?: string; fetch?: 
     const got = sha256Hex(text);
     if (got !== FIRMATA_HEX.sha256) return { ok: false, reason: 'checksum', message: `${FIRMATA_HEX.member} has sha256 ${got}, expected ${FIRMATA_HEX.sha256}` };
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path, text);
+    // Written beside and renamed into place, so a test process reading the cache concurrently
+    // never sees half a file.
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
     return { ok: true, text, path, fetched: true };
   } finally {
     rmSync(work, { recursive: true, force: true });
