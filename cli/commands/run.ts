@@ -15,6 +15,9 @@ import { PortOpenError, openSerialStream } from '../../hal/targets/firmata-trans
 import { NodeSerial, SerialOpenError } from '../../hal/targets/node-serial.ts';
 import { WallClock } from '../../hal/targets/wall-clock.ts';
 import { createLcd, DEFAULT_PARALLEL_PINS } from '../../firmware/lcd/board.ts';
+import { Hd44780 } from '../../firmware/lcd/hd44780.ts';
+import { BACKPACK_ADDRESS, Pcf8574Backpack } from '../../firmware/lcd/pcf8574-backpack.ts';
+import { LcdError } from '../../firmware/lcd/transport.ts';
 import { setupLcd } from '../../firmware/display/controller.ts';
 import type { Board } from '../../hal/board.ts';
 
@@ -32,9 +35,20 @@ export async function startDevice(board: Board, lcd: LcdChoice, log: (line: stri
   const minMs = board.capabilities.minSampleIntervalMs;
   const ecgHz = Math.min(250, Math.floor(1000 / minMs));
   if (ecgHz < 250) log(`ECG at ${ecgHz} Hz: ${board.name} samples at most every ${minMs} ms (250 Hz asked)`);
-  const display = createLcd(board, lcd === 'pcf8574' ? { kind: 'backpack' } : { kind: 'parallel', pins: DEFAULT_PARALLEL_PINS });
-  await setupLcd(display);
-  display.writeScreen(['bsn-care', `ECG ${ecgHz} Hz`.padEnd(16)]);
+  // Over Firmata a backpack probe is a request and a reply through the USB serial link (FTDI
+  // latency timers alone add 16 ms), so it gets more time than the driver's default.
+  const display =
+    lcd === 'pcf8574'
+      ? new Hd44780(new Pcf8574Backpack(board.i2c(), { address: BACKPACK_ADDRESS, probeTimeoutMs: 1000 }), board.scheduler)
+      : createLcd(board, { kind: 'parallel', pins: DEFAULT_PARALLEL_PINS });
+  try {
+    await setupLcd(display);
+    display.writeScreen(['bsn-care', `ECG ${ecgHz} Hz`.padEnd(16)]);
+  } catch (e) {
+    // No display is a fault to report, not a reason to stop monitoring.
+    if (!(e instanceof LcdError)) throw e;
+    log(`LCD fault: ${e.message}`);
+  }
   return { stop: () => undefined };
 }
 
@@ -129,13 +143,30 @@ needs StandardFirmataPlus 2.5 or later).
     }
     const c = board.capabilities;
     process.stdout.write(`board: ${board.name}; analog every >= ${c.minSampleIntervalMs} ms, I2C ${c.i2c ? 'yes' : 'no'}, modem serial ${c.modemSerial ? 'yes' : 'no'}\n`);
-    const device = await startDevice(board, lcd, (line) => process.stdout.write(`${line}\n`));
-    await new Promise<void>((resolve) => {
-      if (durationS !== undefined) setTimeout(resolve, durationS * 1000);
-      process.once('SIGINT', () => resolve());
+    let lost = false;
+    const connectionLost = new Promise<void>((resolve) => {
+      // A pulled USB cable: serialport closes the stream (disconnected) or reports a read error.
+      board.onConnectionLost(() => {
+        lost = true;
+        resolve();
+      });
     });
+    const device = await startDevice(board, lcd, (line) => process.stdout.write(`${line}\n`));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      connectionLost,
+      new Promise<void>((resolve) => {
+        if (durationS !== undefined) timer = setTimeout(resolve, durationS * 1000);
+        process.once('SIGINT', () => resolve());
+      }),
+    ]);
+    clearTimeout(timer);
     device.stop();
     board.close();
+    if (lost) {
+      process.stderr.write(`bsn-care run: lost the connection to the board on ${values.board} (cable pulled? board reset?)\n`);
+      return 1;
+    }
     return 0;
   },
 };

@@ -313,8 +313,23 @@ export class JohnnyFiveBoard implements Board {
     return this.flashStore;
   }
 
+  /** Calls `listener` once if the link to the board goes away (cable pulled, port closed). */
+  onConnectionLost(listener: () => void): void {
+    let fired = false;
+    const once = (): void => {
+      if (fired || this.closing) return;
+      fired = true;
+      listener();
+    };
+    this.opts.transport.once('close', once);
+    this.opts.transport.once('error', once);
+  }
+
+  private closing = false;
+
   /** Releases the store files and the transport. */
   close(): void {
+    this.closing = true;
     this.eepromStore.close();
     this.flashStore.close();
     closeTransport(this.opts.transport);

@@ -115,6 +115,30 @@ if (!socatAvailable()) {
         await closePort(port);
       }
     });
+
+    test('the board link going away while running (port gone): exit 1 saying the connection was lost', async () => {
+      const pair = await openPtyPair();
+      const rig = startEmulatedUno(hex, { realTime: true });
+      // No LCD on this board: bsn-care reports the fault and keeps running.
+      const port = await openPort(pair.board);
+      port.on('data', (d: Buffer) => rig.uno.hostWrite(d));
+      rig.stream.on('data', (d: Buffer) => port.write(d));
+      try {
+        const child = cli(['run', '--board', pair.host, '--modem', modem.host, '--timeout', '10', '--duration', '30']);
+        // Pull the "cable" once the board is up: wait for the handshake, then end the pty pair.
+        while (rig.uno.stats.usartBytesIn < 20) await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 1500));
+        pair.close();
+        const r = await child;
+        assert.is(r.code, 1, r.out + r.err);
+        assert.ok(/lost the connection to the board/.test(r.err), r.out + r.err);
+        assert.match(r.out, /LCD fault: no LCD backpack at I2C 0x27/);
+        assert.ok(r.ms < 20_000, `${r.ms} ms`);
+      } finally {
+        rig.stop();
+        await closePort(port);
+      }
+    });
   }
 }
 
