@@ -139,8 +139,10 @@ export function encrypt(mpk: MasterPublicKey, policy: Policy | string, message: 
   const lambda = shares(m, u);
   const rows: CiphertextRow[] = leaves.map((x, i) => {
     const r = randomScalar(random);
-    // λ_i may be 0 (negligibly); multiplyUnsafe accepts 0, multiply would not.
-    const C = mpk.g1a.multiplyUnsafe(lambda[i]!).add(hashAttribute(x).multiply(r).negate());
+    // λ_i is a secret share: noble's side-channel-hardened multiply (not multiplyUnsafe), which
+    // refuses 0 (probability 2^-254).
+    const share = lambda[i] === 0n ? ZERO1 : mpk.g1a.multiply(lambda[i]!);
+    const C = share.add(hashAttribute(x).multiply(r).negate());
     return { C, D: g2.multiply(r) };
   });
   const C1 = g2.multiply(s);
