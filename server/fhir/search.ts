@@ -43,12 +43,14 @@ export interface ObservationQuery {
   readonly from?: number;
   readonly to?: number;
   readonly count: number;
+  /** `subject`/`patient` as given (`Patient/ID` or `ID`); must name the route's patient. */
+  readonly subject?: string;
 }
 
 export const SEARCHABLE_CODES: readonly string[] = [CODES.heartRate.code, CODES.bodyTemperature.code, CODES.bloodPressure.code, CODES.spo2.code, CODES.rhythm.code];
 export const MAX_COUNT = 1000;
 
-export type QueryErrorCode = 'bad-code' | 'bad-date' | 'bad-count' | 'unsupported-parameter';
+export type QueryErrorCode = 'bad-code' | 'bad-date' | 'bad-count' | 'bad-subject' | 'unsupported-parameter';
 export type QueryResult = { readonly ok: true; readonly value: ObservationQuery } | { readonly ok: false; readonly error: { readonly code: QueryErrorCode; readonly message: string } };
 
 /** Parses FHIR search parameters (as from a URL); never throws. */
@@ -57,7 +59,7 @@ export function parseObservationQuery(params: URLSearchParams | Readonly<Record<
     ? [...params.entries()]
     : Object.entries(params).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v] as [string, string]] : v.map((x) => [k, x] as [string, string])));
   const codes: string[] = [];
-  let from: number | undefined, to: number | undefined, count = 100;
+  let from: number | undefined, to: number | undefined, count = 100, subject: string | undefined;
   const bad = (code: QueryErrorCode, message: string): QueryResult => ({ ok: false, error: { code, message } });
   for (const [k, v] of entries) {
     if (k === 'code') {
@@ -83,12 +85,13 @@ export function parseObservationQuery(params: URLSearchParams | Readonly<Record<
       if (!/^\d{1,4}$/.test(v) || Number(v) < 1 || Number(v) > MAX_COUNT) return bad('bad-count', `_count must be 1..${MAX_COUNT}`);
       count = Number(v);
     } else if (k === 'subject' || k === 'patient') {
-      // The route fixes the patient; the parameter is accepted and checked by the caller.
+      if (subject !== undefined && subject !== v) return bad('bad-subject', 'two different subjects');
+      subject = v;
     } else {
       return bad('unsupported-parameter', `search parameter ${JSON.stringify(k)} is not supported`);
     }
   }
-  return { ok: true, value: { codes, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), count } };
+  return { ok: true, value: { codes, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), count, ...(subject !== undefined ? { subject } : {}) } };
 }
 
 const outcome = (status: 400 | 403, code: 'invalid' | 'forbidden', diagnostics: string): FhirResponse => ({
@@ -122,6 +125,10 @@ export function fhirObservations(
     if (!parsed.ok) return outcome(400, 'invalid', parsed.error.message);
     q = parsed.value;
   } else q = query as ObservationQuery;
+  // The route fixes the patient: a query naming another one is a mistake, not a second lookup.
+  if (q.subject !== undefined && q.subject !== patient.patientId && q.subject !== `Patient/${patient.patientId}`) {
+    return outcome(400, 'invalid', 'the subject parameter does not name this route\'s patient');
+  }
   const kinds = readableKinds(reader, patient);
   const wanted = (r: Reading) => q.codes.length === 0 || q.codes.includes(loincOf(r));
   // Refuse outright when nothing asked for is visible to this reader (rather than an empty page

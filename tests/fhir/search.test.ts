@@ -80,6 +80,10 @@ test('bad queries are 400 with typed parse errors', () => {
     [{ _count: '100000' }, 'bad-count'],
     [{ _sort: 'date' }, 'unsupported-parameter'],
   ];
+  assert.equal(bundleSeqs(fhirObservations(readers.family, patient, { subject: 'Patient/p-7f3a', code: '8310-5' })), [3]);
+  assert.is(refused(fhirObservations(readers.family, patient, { subject: 'Patient/p-0b12' }), 400), 'invalid');
+  const two = parseObservationQuery(new URLSearchParams('subject=Patient/a&patient=b'));
+  assert.ok(!two.ok && two.error.code === 'bad-subject');
   for (const [q, code] of cases) {
     const p = parseObservationQuery(q);
     assert.ok(!p.ok && p.error.code === code, JSON.stringify(q));
