@@ -168,6 +168,21 @@ test('serialisation round trips (keys and ciphertexts) and typed decode errors',
   assert.is(codeOf(decodeCiphertext(badPolicy)), 'bad-policy');
 });
 
+test('decoders never throw: mutated and truncated encodings give typed results', () => {
+  const sk = encodeSecretKey(keygen(mpk, msk, ['role:family', 'family-of:p-1'], random));
+  const ct = encodeCiphertext(enc('role:family AND family-of:p-1'));
+  const codes = new Set<string>();
+  for (let i = 0; i < 150; i++) {
+    for (const [bytes, decodeFn] of [[ct, decodeCiphertext], [sk, decodeSecretKey]] as const) {
+      const t = bytes.slice(0, rng.chance(0.3) ? rng.int(0, bytes.length) : bytes.length);
+      for (let j = rng.int(0, 3); j > 0 && t.length; j--) t[rng.int(0, t.length - 1)] = rng.int(0, 255);
+      const r = (decodeFn as (b: Uint8Array) => { ok: boolean; error?: { code: string } })(t);
+      codes.add(r.ok ? 'ok' : r.error!.code);
+    }
+  }
+  assert.ok(codes.has('truncated') && codes.has('bad-point'), [...codes].join(','));
+});
+
 test('encrypt refuses repeated attributes and bad policies with typed errors; keygen bad names throw', () => {
   const rep = encrypt(mpk, 'a AND (a OR b)', message, random);
   assert.ok(!rep.ok && rep.error.code === 'repeated-attribute');

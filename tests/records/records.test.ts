@@ -79,6 +79,17 @@ test('the AAD binds patient, record id, kind and version: records cannot be swap
   assert.throws(() => sealRecord('bad id!', kA, text('x'), random), (e: unknown) => e instanceof RecordParameterError);
 });
 
+test('header parsing never throws on random or truncated bytes', () => {
+  const k = key('p-1', 'alarms', 1);
+  const rec = sealRecord('r-1', k, text('alarm'), random);
+  for (let i = 0; i < 2000; i++) {
+    const b = i % 2 ? rng.bytes(rng.int(0, 80)) : rec.slice(0, rng.int(0, rec.length - 1));
+    if (i % 4 === 0 && b.length > 4) b.set([0x42, 0x53, 0x52, 0x31]);
+    const r = openRecord(b, { patientId: 'p-1', recordId: 'r-1' }, keyLookup([k]));
+    assert.not.ok(r.ok);
+  }
+});
+
 const authority = setup(random);
 const kek = rng.bytes(32);
 let now = Date.UTC(2026, 10, 22);
