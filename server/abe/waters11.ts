@@ -102,7 +102,8 @@ export function setup(random: RandomSource = defaultRandom): { mpk: MasterPublic
   const alpha = randomScalar(random);
   const a = randomScalar(random);
   const egg = bls12_381.pairing(g1, g2);
-  return { mpk: { g1a: g1.multiply(a), eggAlpha: Fp12f.pow(egg, alpha) }, msk: { g1Alpha: g1.multiply(alpha) } };
+  // g1^a is multiplied in every keygen and in every ciphertext row: keep a window table for it.
+  return { mpk: { g1a: g1.multiply(a).precompute(8), eggAlpha: Fp12f.pow(egg, alpha) }, msk: { g1Alpha: g1.multiply(alpha) } };
 }
 
 export function keygen(mpk: MasterPublicKey, msk: MasterSecretKey, attributes: readonly string[], random: RandomSource = defaultRandom): SecretKey {
@@ -299,7 +300,7 @@ export function decodeCiphertext(bytes: Uint8Array): DecodeResult<Ciphertext> {
 export function decodeMasterPublicKey(bytes: Uint8Array): DecodeResult<MasterPublicKey> {
   return decode(bytes, (r) => {
     r.magic(MAGIC_MPK);
-    const g1a = r.g1('g1^a');
+    const g1a = r.g1('g1^a').precompute(8);
     const gtBytes = r.take(GT_LEN, 'e(g1,g2)^α');
     let eggAlpha: GT;
     try { eggAlpha = Fp12f.fromBytes(gtBytes); } catch { throw new DecodeFailure('bad-point', 'e(g1,g2)^α is not a field element'); }
