@@ -153,9 +153,12 @@ export async function runSim(opts: SimRunOptions): Promise<SimSummary> {
     opts.onEvent?.(e, run);
   });
   const every = opts.sampleEveryMs ?? 30_000;
-  // Started after the device, so at the same instant its evaluation and display refresh run first.
   device.start();
-  w.clock.every(every, () => {
+  // A row is taken once everything else due at that instant has run (the device's evaluation and
+  // the display refresh): periodic events re-queue in the order they last ran, so a zero-delay
+  // one-shot is what comes last.
+  w.clock.every(every, () => void w.clock.after(0, takeRow));
+  function takeRow(): void {
     const s = device.snapshot();
     const tr = w.truth();
     const bp = s.bloodPressure;
@@ -171,7 +174,7 @@ export async function runSim(opts: SimRunOptions): Promise<SimSummary> {
     };
     samples.push(row);
     opts.onSample?.(row, run);
-  });
+  }
   await w.runUntil(opts.durationMs);
   return {
     scenario: dw.world.patient.scenario.name,
