@@ -27,6 +27,8 @@ export interface SimRunOptions {
   lm35?: Partial<Omit<Lm35Options, 'rng'>>;
   /** Unplug an analog sensor at a time: [pin, fromMs]. */
   unplug?: Array<[AnalogPin, number]>;
+  /** Called once the world and device are built, before the run (fault injection, probes). */
+  setup?: (run: SimRun) => void;
   /** Called for every sample row as it is taken. */
   onSample?: (row: SampleRow, run: SimRun) => void;
   /** Called for every device event. */
@@ -118,6 +120,7 @@ export async function runSim(opts: SimRunOptions): Promise<SimSummary> {
   const { dw, device } = run;
   const w = dw.world;
   if (opts.speed !== undefined) w.clock.setSpeed(opts.speed);
+  opts.setup?.(run);
   const samples: SampleRow[] = [];
   const bloodPressure: BpRow[] = [];
   const faults: SimSummary['faults'] = [];
