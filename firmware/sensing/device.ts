@@ -22,6 +22,7 @@ import { TemperatureEstimator, type TemperatureReading } from '../temperature.ts
 import type { Alarm, AlarmLevel, BloodPressureValue, HeartValue, NibpActivity, PulseValue, TemperatureValue, Vital, VitalFault, VitalsSnapshot } from '../vitals.ts';
 import { AlarmTracker, classify } from './alarms.ts';
 import { Buzzer } from './buzzer.ts';
+import { EcgAmplitudeGuard } from './ecg-amplitude.ts';
 import { OFFLINE_NETWORK, toDisplayModel } from './display-map.ts';
 
 /** A finished cuff determination, as the NIBP controller reports it. */
@@ -39,6 +40,8 @@ export interface BloodPressureUnit {
 export interface DeviceConfig {
   /** ECG sampling rate, 100..500 Hz (default 250); lowered to what the board can sustain. */
   ecgHz?: number;
+  /** Gain of the ECG front end (AD8232 cardiac-monitor configuration: 1100), for the QRS-amplitude guard. */
+  ecgFrontEndGain?: number;
   /** Pulse sensor sampling rate (default 100 Hz). */
   ppgHz?: number;
   /** LM35 sampling rate (default 1 Hz). */
@@ -109,6 +112,7 @@ export class SensingDevice {
   /** Things the device wants its operator to know (e.g. an adapted sampling rate). */
   readonly notices: string[] = [];
   readonly ecg: EcgMonitor;
+  readonly ecgAmplitude: EcgAmplitudeGuard;
   readonly pulse: PulseRateEstimator;
   readonly temperature: TemperatureEstimator;
   readonly display: DisplayController | undefined;
@@ -145,12 +149,23 @@ export class SensingDevice {
     const tempIn = board.analogIn(SENSOR_PINS.temperature);
     const top = (1 << signal.bits) - 1;
     this.ecg = new EcgMonitor({ samplingFrequencyHz: this.ecgHz, railLowCounts: 0, railHighCounts: top });
+    const countsPerMv = ((config.ecgFrontEndGain ?? 1100) / 1000) * ((1 << signal.bits) / signal.vref);
+    this.ecgAmplitude = new EcgAmplitudeGuard({ sampleRateHz: this.ecgHz, countsPerMv });
     this.pulse = new PulseRateEstimator({ sampleRateHz: this.ppgHz, fullScale: (1 << ppgIn.bits) - 1 });
     this.temperature = new TemperatureEstimator({ sampleRateHz: this.temperatureHz, vref: tempIn.vref, bits: tempIn.bits, calibrationOffsetC: config.temperatureCalibrationC ?? 0 });
 
     this.tasks = new TaskTable(board.scheduler);
-    const ecg = this.ecg, pulse = this.pulse, temperature = this.temperature;
-    this.tasks.add({ name: 'ecg', periodMs: 1000 / this.ecgHz, run: () => ecg.push(signal.read(), loPlus.read() || loMinus.read()) });
+    const ecg = this.ecg, amplitude = this.ecgAmplitude, pulse = this.pulse, temperature = this.temperature;
+    this.tasks.add({
+      name: 'ecg',
+      periodMs: 1000 / this.ecgHz,
+      run: () => {
+        const x = signal.read();
+        const off = loPlus.read() || loMinus.read();
+        ecg.push(x, off);
+        amplitude.push(x, off);
+      },
+    });
     this.tasks.add({ name: 'ppg', periodMs: 1000 / this.ppgHz, run: () => pulse.push(ppgIn.read()) });
     this.tasks.add({ name: 'temperature', periodMs: 1000 / this.temperatureHz, run: () => temperature.push(tempIn.read()) });
     this.tasks.add({ name: 'evaluate', periodMs: EVALUATE_MS, run: () => this.evaluate() });
@@ -248,7 +263,7 @@ export class SensingDevice {
   private build(now: number): VitalsSnapshot {
     return {
       atMs: now,
-      ecg: this.track('ecg', now, ecgVital(this.ecg.status(), now)),
+      ecg: this.track('ecg', now, ecgVital(this.ecg.status(), this.ecgAmplitude, now)),
       pulse: this.track('pulse', now, pulseVital(this.pulse.reading(), now)),
       temperature: this.track('temperature', now, temperatureVital(this.temperature.reading(), now)),
       bloodPressure: this.track('blood-pressure', now, this.bpVital()),
@@ -282,7 +297,14 @@ export class SensingDevice {
   }
 }
 
-function ecgVital(s: EcgStatus, now: number): Vital<HeartValue> {
+const NO_FLAGS = { bradycardia: false, tachycardia: false, irregular: false } as const;
+
+function ecgVital(s: EcgStatus, amplitude: EcgAmplitudeGuard, now: number): Vital<HeartValue> {
+  // Electrodes on, a live signal, but nothing QRS-sized for 4 s: asystole, whatever beats a
+  // relearning detector finds in the noise (see ecg-amplitude.ts). Faults still come first.
+  if ((s.kind === 'ok' || s.kind === 'acquiring') && amplitude.noQrs) {
+    return { kind: 'value', atMs: now, heartRateBpm: 0, rrMs: null, medianRrMs: null, rhythm: { ...NO_FLAGS, asystole: true } };
+  }
   switch (s.kind) {
     case 'ok':
       return { kind: 'value', atMs: now, heartRateBpm: s.heartRateBpm, rrMs: s.rrMs, medianRrMs: s.medianRrMs, rhythm: { ...s.flags } };
