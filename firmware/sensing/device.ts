@@ -301,8 +301,10 @@ const NO_FLAGS = { bradycardia: false, tachycardia: false, irregular: false } as
 
 function ecgVital(s: EcgStatus, amplitude: EcgAmplitudeGuard, now: number): Vital<HeartValue> {
   // Electrodes on, a live signal, but nothing QRS-sized for 4 s: asystole, whatever beats a
-  // relearning detector finds in the noise (see ecg-amplitude.ts). Faults still come first.
-  if ((s.kind === 'ok' || s.kind === 'acquiring') && amplitude.noQrs) {
+  // relearning detector finds in the noise (see ecg-amplitude.ts) - including an implausible rate
+  // of noise "beats", which the monitor calls 'noisy': below 0.15 mV peak to peak nothing is. The
+  // sensor faults (lead-off, saturated, flat) still come first.
+  if ((s.kind === 'ok' || s.kind === 'acquiring' || (s.kind === 'fault' && s.fault === 'noisy')) && amplitude.noQrs) {
     return { kind: 'value', atMs: now, heartRateBpm: 0, rrMs: null, medianRrMs: null, rhythm: { ...NO_FLAGS, asystole: true } };
   }
   switch (s.kind) {
