@@ -282,16 +282,21 @@ export class SensingDevice {
     return v;
   }
 
-  /** Fills in since-times and reports fault transitions. */
+  /**
+   * Fills in since-times and reports fault transitions. A channel's fault events mark entering and
+   * leaving the fault state; a change of reason inside it (pulse 'flat' <-> 'no-pulse') updates
+   * the snapshot without an event, and `sinceMs` stays the time the channel went into fault.
+   */
   private track<T>(ch: VitalChannel, now: number, v: Vital<T>): Vital<T> {
     const st = this.states[ch];
-    const key = v.kind === 'fault' ? `fault:${v.fault}` : v.kind;
     if (!this.running) return v;
+    const key = v.kind === 'fault' ? 'fault' : v.kind;
     if (st.note(key, v.kind === 'fault' && ch === 'blood-pressure' ? v.sinceMs : now)) {
       if (st.fault !== null) this.emit({ kind: 'fault-cleared', channel: ch, fault: st.fault, atMs: now });
-      st.fault = v.kind === 'fault' ? v.fault : null;
+      st.fault = null;
       if (v.kind === 'fault') this.emit({ kind: 'fault', channel: ch, fault: v.fault, atMs: now });
     }
+    if (v.kind === 'fault') st.fault = v.fault;
     if (v.kind === 'fault' || v.kind === 'acquiring') v.sinceMs = st.sinceMs;
     return v;
   }
