@@ -24,7 +24,7 @@ export const bench: Bench = {
     });
     const hours = Number(values.hours);
     const simMs = hours * 3_600_000;
-    const run = createSimRun({ scenario: values.scenario, seed: Number(values.seed), lcd: !values['no-lcd'], device: { ecgHz: Number(values['ecg-hz']) } });
+    const run = createSimRun({ scenario: values.scenario, seed: Number(values.seed), ...(values['no-lcd'] ? { lcd: 'none' as const } : {}), device: { ecgHz: Number(values['ecg-hz']) } });
     let bp = 0, alarms = 0, faults = 0;
     run.device.onEvent((e) => {
       if (e.kind === 'blood-pressure') bp++;
@@ -43,7 +43,7 @@ export const bench: Bench = {
       simulatedHours: hours,
       scenario: values.scenario,
       ecgHz: run.device.ecgHz,
-      lcd: !values['no-lcd'],
+      ...(values['no-lcd'] ? { lcd: 'none' as const } : {}),
       cuff: s.nibp.activity !== 'absent',
       wallMs: Math.round(wallMs),
       cpuMs: Math.round(cpuMs),

@@ -5,7 +5,7 @@ import type { AnalogPin } from '../hal/board.ts';
 import { GLYPH_SYMBOLS_BY_SLOT } from '../firmware/lcd/glyphs.ts';
 import { SensingDevice, type DeviceConfig, type DeviceEvent } from '../firmware/sensing/device.ts';
 import type { VitalsSnapshot } from '../firmware/vitals.ts';
-import { createDeviceWorld, type DeviceWorld } from '../sim/device-world.ts';
+import { createDeviceWorld, type DeviceWorld, type SimCuff, type SimLcdWiring } from '../sim/device-world.ts';
 import type { FixedVitals, Scenario } from '../sim/patient/scenarios.ts';
 import type { Lm35Options } from '../sim/frontends/lm35.ts';
 import type { PulseSensorOptions } from '../sim/frontends/pulse-sensor.ts';
@@ -16,11 +16,11 @@ export interface SimRunOptions {
   durationMs: number;
   /** A sample row every this many simulated ms (default 30 s). */
   sampleEveryMs?: number;
-  device?: Omit<DeviceConfig, 'bloodPressure' | 'lcd'>;
-  /** Fit the LCD (default true). */
-  lcd?: boolean;
-  /** Fit the blood-pressure cuff (default true when the NIBP model is available). */
-  cuff?: boolean;
+  device?: Omit<DeviceConfig, 'cuff' | 'lcd'>;
+  /** How the LCD is fitted (default: see DEFAULT_FIT). */
+  lcd?: SimLcdWiring;
+  /** The cuff (default: see DEFAULT_FIT). */
+  cuff?: SimCuff;
   /** 'max' or a multiple of real time. */
   speed?: 'max' | number;
   pulseSensor?: Partial<Omit<PulseSensorOptions, 'rng'>>;
@@ -93,15 +93,25 @@ function compare(v: VitalsSnapshot[keyof Pick<VitalsSnapshot, 'ecg' | 'pulse' | 
   return { measured: null, truth: round(truth), state: v.kind === 'fault' ? `fault:${v.fault}` : v.kind };
 }
 
+/** The hardware a run fits unless told otherwise. */
+export const DEFAULT_FIT: { lcd: SimLcdWiring; cuff: SimCuff } = { lcd: 'parallel', cuff: 'oscillation' };
+
 export function createSimRun(opts: Omit<SimRunOptions, 'durationMs'>): SimRun {
+  const lcd = opts.lcd ?? (opts.cuff === 'dc-only' || opts.cuff === 'none' ? 'backpack' : DEFAULT_FIT.lcd);
+  const cuff = opts.cuff ?? (lcd === 'backpack' ? 'dc-only' : DEFAULT_FIT.cuff);
   const dw = createDeviceWorld({
     scenario: opts.scenario,
     seed: opts.seed,
-    lcd: opts.lcd !== false,
+    lcd,
+    cuff,
     ...(opts.pulseSensor ? { pulseSensor: opts.pulseSensor } : {}),
     ...(opts.lm35 ? { lm35: opts.lm35 } : {}),
   });
-  const device = new SensingDevice(dw.world.uno, { ...opts.device, lcd: opts.lcd === false ? 'none' : { kind: 'backpack' } });
+  const device = new SensingDevice(dw.world.uno, {
+    ...opts.device,
+    lcd: lcd === 'none' ? 'none' : { kind: lcd },
+    ...(cuff === 'none' ? {} : { cuff: { oscillationChannel: cuff === 'oscillation' } }),
+  });
   for (const [pin, fromMs] of opts.unplug ?? []) dw.world.clock.after(fromMs, () => {
     dw.world.uno.detachAnalog(pin);
     dw.world.log.log('world', `${pin} unplugged`);

@@ -38,6 +38,21 @@ export const LCD_BACKPACK_ADDRESS = 0x27;
  */
 export const LCD_PARALLEL_PINS = { rs: 'D12', e: 'D9', d4: 'D4', d5: 'D7', d6: 'D3', d7: 'D2' } as const satisfies Record<string, DigitalPin>;
 
+/**
+ * The NIBP oscillation amplifier's output (the MPX5050 signal AC-coupled, x20). It needs a sixth
+ * analog input and the only one left is A4, the I2C SDA pin: it can be fitted only when the LCD is
+ * wired in parallel (LCD_PARALLEL_PINS) instead of on the backpack. Without it the cuff works from
+ * A3 alone, with far fewer good readings (firmware/nibp/README.md).
+ */
+export const CUFF_OSCILLATION_PIN = 'A4' as const satisfies AnalogPin;
+
+/** The two ways the parts share the Uno's pins. */
+export type WiringVariant =
+  /** LCD on the I2C backpack (A4/A5); cuff pressure from A3 only. */
+  | 'backpack-lcd'
+  /** LCD on D2/D3/D4/D7/D9/D12; A4 carries the cuff's oscillation channel. */
+  | 'parallel-lcd';
+
 export type SensorPinName = keyof typeof SENSOR_PINS;
 
 /** Every pin assignment as [pin, what], for wiring.md and for clash checks. */

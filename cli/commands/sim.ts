@@ -8,6 +8,7 @@ import { fmtTime, formatRow, parseDuration, runSim, type SimSummary } from '../s
 
 const USAGE = `Usage: bsn-care sim --scenario NAME [--duration 10m] [--seed N] [--json] [--speed max|N]
                     [--ecg-hz N] [--nibp-every 15m] [--every 30s] [--lcd]
+                    [--wiring parallel-lcd|backpack-lcd] [--cuff oscillation|dc-only|none]
 
 Runs the sensing firmware (ECG, pulse, temperature, blood pressure, alarms, LCD) on the virtual
 Arduino Uno against a simulated patient and prints the measured vitals every 30 s of simulated
@@ -23,6 +24,10 @@ time, the true values in brackets.
   --nibp-every D    time between cuff measurements (default 15m)
   --every D         time between printed rows (default 30s)
   --lcd             draw the LCD after every row
+  --wiring W        parallel-lcd (default): LCD on D2-D12, the cuff's oscillation amplifier on A4;
+                    backpack-lcd: LCD on the I2C backpack (A4/A5), cuff pressure from A3 only
+  --cuff C          the cuff fitted: oscillation (default with parallel-lcd), dc-only (default
+                    with backpack-lcd) or none
 `;
 
 function duration(name: string, text: string): number {
@@ -50,6 +55,8 @@ export const command: Command = {
           'nibp-every': { type: 'string', default: '15m' },
           every: { type: 'string', default: '30s' },
           lcd: { type: 'boolean', default: false },
+          wiring: { type: 'string', default: 'parallel-lcd' },
+          cuff: { type: 'string' },
         },
       }));
     } catch (e) {
@@ -72,6 +79,11 @@ export const command: Command = {
     const nibpIntervalMs = duration('nibp-every', values['nibp-every']);
     if (nibpIntervalMs < 60_000) throw new UsageError('--nibp-every: at least 60s between cuff inflations');
     const sampleEveryMs = duration('every', values.every);
+    if (values.wiring !== 'parallel-lcd' && values.wiring !== 'backpack-lcd') throw new UsageError(`--wiring: '${values.wiring}' is neither parallel-lcd nor backpack-lcd`);
+    const lcd = values.wiring === 'parallel-lcd' ? 'parallel' : 'backpack';
+    const cuff = values.cuff ?? (lcd === 'parallel' ? 'oscillation' : 'dc-only');
+    if (cuff !== 'oscillation' && cuff !== 'dc-only' && cuff !== 'none') throw new UsageError(`--cuff: '${cuff}' is not oscillation, dc-only or none`);
+    if (cuff === 'oscillation' && lcd === 'backpack') throw new UsageError('--cuff oscillation needs A4, which the LCD backpack uses (I2C SDA): use --wiring parallel-lcd');
     const json = values.json;
     const out = (s: string) => void process.stdout.write(s + '\n');
 
@@ -84,6 +96,8 @@ export const command: Command = {
         durationMs,
         speed,
         sampleEveryMs,
+        lcd,
+        cuff,
         device: { ecgHz, nibpIntervalMs },
         onSample: json ? undefined : (row, run) => {
           out(formatRow(row));

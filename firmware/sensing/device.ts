@@ -11,7 +11,8 @@
 // Consumers: `snapshot()` for the uplink, `onEvent()` for alarms, faults and BP readings.
 import type { Board } from '../../hal/board.ts';
 import type { DigitalOut } from '../../hal/digital.ts';
-import { SENSOR_PINS } from '../../hal/wiring.ts';
+import { CUFF_OSCILLATION_PIN, SENSOR_PINS } from '../../hal/wiring.ts';
+import { NibpController, type NibpOptions, type NibpResult } from '../nibp/controller.ts';
 import { DisplayController } from '../display/controller.ts';
 import type { DisplayModel } from '../display/model.ts';
 import { EcgMonitor, type EcgStatus } from '../ecg/ecg-monitor.ts';
@@ -26,15 +27,16 @@ import { EcgAmplitudeGuard } from './ecg-amplitude.ts';
 import { OFFLINE_NETWORK, toDisplayModel } from './display-map.ts';
 
 /** A finished cuff determination, as the NIBP controller reports it. */
-export type BloodPressureResult =
-  | { kind: 'reading'; systolicMmHg: number; diastolicMmHg: number; meanArterialMmHg: number; pulseRateBpm?: number; at: number }
-  | { kind: 'fault'; fault: VitalFault; at: number };
+export type BloodPressureResult = NibpResult;
 
-/** The oscillometric controller as the device drives it (firmware/nibp NibpController). */
-export interface BloodPressureUnit {
-  readonly state: Exclude<NibpActivity, 'absent'>;
-  start(): boolean;
-  onComplete(listener: (r: BloodPressureResult) => void): () => void;
+/** The blood-pressure cuff on A3 (pressure), D5 (pump), D6 (valve); optionally A4 (oscillations). */
+export interface CuffConfig {
+  /**
+   * The oscillation amplifier on A4 (CUFF_OSCILLATION_PIN). A4 is also I2C SDA, so this needs the
+   * LCD in parallel wiring (or none).
+   */
+  oscillationChannel: boolean;
+  options?: NibpOptions;
 }
 
 export interface DeviceConfig {
@@ -48,13 +50,13 @@ export interface DeviceConfig {
   temperatureHz?: number;
   /** LM35 calibration offset from EEPROM, °C (subtracted). */
   temperatureCalibrationC?: number;
-  /** The cuff's controller; absent: no blood pressure. */
-  bloodPressure?: BloodPressureUnit;
+  /** The blood-pressure cuff; absent: no blood pressure. */
+  cuff?: CuffConfig;
   /** Time between cuff determinations (default 15 min). */
   nibpIntervalMs?: number;
   /** First determination this long after start (default 60 s). */
   nibpFirstAfterMs?: number;
-  /** The LCD (default: the I2C backpack); 'none' runs without a display. */
+  /** The LCD (default: the I2C backpack, or parallel if the cuff's oscillation channel is fitted); 'none' runs without a display. */
   lcd?: LcdWiring | 'none';
   /** LCD refresh period (default 250 ms, the display controller's own default). */
   displayTickMs?: number;
@@ -122,7 +124,9 @@ export class SensingDevice {
   private readonly listeners: Array<(e: DeviceEvent) => void> = [];
   private readonly led: DigitalOut;
   private readonly states = { ecg: new ChannelState(), pulse: new ChannelState(), temperature: new ChannelState(), 'blood-pressure': new ChannelState() };
-  private readonly bp: BloodPressureUnit | undefined;
+  /** The cuff's oscillometric controller, when a cuff is fitted. */
+  readonly nibp: NibpController | undefined;
+  private readonly bp: NibpController | undefined;
   private readonly nibpIntervalMs: number;
   private nextNibpAtMs: number | null = null;
   private lastBp: BloodPressureResult | null = null;
@@ -173,14 +177,29 @@ export class SensingDevice {
     this.led = board.digitalOut(SENSOR_PINS.led);
     this.led.write(false);
     this.buzzer = config.buzzer === false ? undefined : new Buzzer(board.digitalOut(SENSOR_PINS.buzzer), board.scheduler);
-    this.bp = config.bloodPressure;
+    if (config.cuff) {
+      const lcdOnI2c = config.lcd !== undefined && config.lcd !== 'none' && config.lcd.kind === 'backpack';
+      if (config.cuff.oscillationChannel && lcdOnI2c) throw new DeviceConfigError(`the cuff's oscillation channel needs ${CUFF_OSCILLATION_PIN}, which the LCD backpack uses as I2C SDA: wire the LCD in parallel`);
+      this.nibp = new NibpController(
+        {
+          pressure: board.analogIn(SENSOR_PINS.cuffPressure),
+          ...(config.cuff.oscillationChannel ? { oscillation: board.analogIn(CUFF_OSCILLATION_PIN) } : {}),
+          pump: board.digitalOut(SENSOR_PINS.pump),
+          valve: board.pwmOut(SENSOR_PINS.valve),
+        },
+        board.scheduler,
+        config.cuff.options ?? {},
+      );
+    }
+    this.bp = this.nibp;
     this.nibpIntervalMs = config.nibpIntervalMs ?? 15 * 60_000;
     if (!(this.nibpIntervalMs >= 60_000)) throw new DeviceConfigError(`NIBP interval ${this.nibpIntervalMs} ms: at least 60 s between cuff inflations`);
     this.nibpFirstAfterMs = config.nibpFirstAfterMs ?? 60_000;
     this.bp?.onComplete((r) => this.bloodPressureDone(r));
     this.network = config.network ?? (() => OFFLINE_NETWORK);
 
-    const lcdWiring = config.lcd ?? { kind: 'backpack' };
+    // The backpack by default; in parallel when the cuff's oscillation channel has taken A4.
+    const lcdWiring = config.lcd ?? (config.cuff?.oscillationChannel ? { kind: 'parallel' } : { kind: 'backpack' });
     if (lcdWiring !== 'none') {
       const lcd = createLcd(board, lcdWiring);
       this.display = new DisplayController(lcd, board.scheduler, () => toDisplayModel(this.current, this.network(), this.displayModel), config.displayTickMs === undefined ? {} : { tickMs: config.displayTickMs });

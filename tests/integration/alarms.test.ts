@@ -94,7 +94,7 @@ test('display: serious alarms pre-empt, mild ones take the screen 3 s in 12 s; f
 
 test('--speed N paces virtual time to wall time x N', async () => {
   const t0 = performance.now();
-  await runSim({ scenario: 'normal', seed: 1, durationMs: 2000, speed: 10, lcd: false });
+  await runSim({ scenario: 'normal', seed: 1, durationMs: 2000, speed: 10, lcd: 'none', cuff: 'none' });
   const paced = performance.now() - t0;
   assert.ok(paced >= 190, `${paced.toFixed(0)} ms for 2 s at x10`);
 });

@@ -18,7 +18,7 @@ async function probe(opts: Parameters<typeof runSim>[0]): Promise<{ summary: Sim
 const during = (p: Probe[], from: number, to: number) => p.filter((x) => x.tMs >= from && x.tMs < to);
 
 test('lead-off: ECG fault lead-off while the electrodes are off (20-35 s), HR back after; no alarm', async () => {
-  const { summary, probes } = await probe({ scenario: 'lead-off', seed: 3, durationMs: 75_000, lcd: false });
+  const { summary, probes } = await probe({ scenario: 'lead-off', seed: 3, durationMs: 75_000, lcd: 'none', cuff: 'none' });
   const off = during(probes, 21_000, 35_000);
   assert.ok(off.length >= 13);
   for (const p of off) assert.equal(p.s.ecg.kind === 'fault' ? p.s.ecg.fault : p.s.ecg, 'lead-off', `${p.tMs}`);
@@ -33,20 +33,20 @@ test('lead-off: ECG fault lead-off while the electrodes are off (20-35 s), HR ba
 });
 
 test('LM35 open (wire off at 60 s): temperature fault probe-open, no value, no alarm', async () => {
-  const { summary, probes } = await probe({ scenario: 'normal', seed: 5, durationMs: 90_000, lcd: false, setup: (run) => void run.dw.world.clock.after(60_000, () => (run.dw.world.lm35.fault = 'open')) });
+  const { summary, probes } = await probe({ scenario: 'normal', seed: 5, durationMs: 90_000, lcd: 'none', cuff: 'none', setup: (run) => void run.dw.world.clock.after(60_000, () => (run.dw.world.lm35.fault = 'open')) });
   assert.ok(during(probes, 30_000, 60_000).every((p) => p.s.temperature.kind === 'value'));
   for (const p of during(probes, 64_000, 90_000)) assert.ok(p.s.temperature.kind === 'fault' && p.s.temperature.fault === 'probe-open', `${p.tMs}: ${JSON.stringify(p.s.temperature)}`);
   assert.equal(summary.alarms, []);
 });
 
 test('LM35 shorted to the supply: a fault, never a 500 °C fever', async () => {
-  const { summary, probes } = await probe({ scenario: 'normal', seed: 5, durationMs: 40_000, lcd: false, setup: (run) => void (run.dw.world.lm35.fault = 'short-to-supply') });
+  const { summary, probes } = await probe({ scenario: 'normal', seed: 5, durationMs: 40_000, lcd: 'none', cuff: 'none', setup: (run) => void (run.dw.world.lm35.fault = 'short-to-supply') });
   for (const p of during(probes, 5_000, 40_000)) assert.is(p.s.temperature.kind, 'fault');
   assert.equal(summary.alarms, []);
 });
 
 test('pulse sensor off the finger (20-60 s): pulse fault, no value, no alarm; back afterwards', async () => {
-  const { summary, probes } = await probe({ scenario: 'normal', seed: 2, durationMs: 90_000, lcd: false, pulseSensor: { offFinger: [[20_000, 60_000]] } });
+  const { summary, probes } = await probe({ scenario: 'normal', seed: 2, durationMs: 90_000, lcd: 'none', cuff: 'none', pulseSensor: { offFinger: [[20_000, 60_000]] } });
   for (const p of during(probes, 26_000, 60_000)) assert.ok(p.s.pulse.kind === 'fault' && ['no-pulse', 'flat'].includes(p.s.pulse.fault), `${p.tMs}: ${JSON.stringify(p.s.pulse)}`);
   assert.ok(during(probes, 75_000, 90_000).every((p) => p.s.pulse.kind === 'value'));
   assert.equal(summary.alarms, []);
@@ -54,7 +54,7 @@ test('pulse sensor off the finger (20-60 s): pulse fault, no value, no alarm; ba
 });
 
 test('asystole: critical asystole alarm within 6 s of the heart stopping (10 s), HR 0, buzzer sounds', async () => {
-  const { summary, probes } = await probe({ scenario: 'asystole', seed: 4, durationMs: 40_000, lcd: false });
+  const { summary, probes } = await probe({ scenario: 'asystole', seed: 4, durationMs: 40_000, lcd: 'none', cuff: 'none' });
   const raised = summary.alarms.find((a) => a.condition === 'asystole' && a.change === 'raised');
   assert.ok(raised, JSON.stringify(summary.alarms));
   assert.is(raised!.level, 'critical');
@@ -75,7 +75,7 @@ test('asystole while the leads are off is a lead-off fault, not an alarm; the al
     rhythm: [{ atS: 0, rhythm: 'sinus' }, { atS: 10, rhythm: 'asystole' }],
     device: { leadOff: [[5_000, 40_000]] },
   });
-  const { summary, probes } = await probe({ scenario, seed: 4, durationMs: 60_000, lcd: false });
+  const { summary, probes } = await probe({ scenario, seed: 4, durationMs: 60_000, lcd: 'none', cuff: 'none' });
   for (const p of during(probes, 6_000, 40_000)) {
     assert.ok(p.s.ecg.kind === 'fault' && p.s.ecg.fault === 'lead-off', `${p.tMs}`);
     assert.equal(p.s.alarms, []);

@@ -19,7 +19,7 @@ const subjects: Array<[string | FixedVitals, string]> = [
 for (const ecgHz of [250, 100]) {
   for (const [scenario, label] of subjects) {
     test(`${label} at ${ecgHz} Hz: HR within max(5/min, 10 %) from 15 s to 90 s`, async () => {
-      const run = createSimRun({ scenario, seed: 11, lcd: false, device: { ecgHz } });
+      const run = createSimRun({ scenario, seed: 11, lcd: 'none', cuff: 'none', device: { ecgHz } });
       const w = run.dw.world;
       const checks: string[] = [];
       const measured: number[] = [];
@@ -53,7 +53,7 @@ for (const ecgHz of [250, 100]) {
 
 test('rhythm flags at the device: bradycardia, tachycardia and AF flagged, normal not', async () => {
   const flags = async (scenario: string) => {
-    const run = createSimRun({ scenario, seed: 4, lcd: false });
+    const run = createSimRun({ scenario, seed: 4, lcd: 'none', cuff: 'none' });
     run.device.start();
     await run.dw.world.runUntil(90_000);
     const s = run.device.snapshot();
