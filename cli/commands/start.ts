@@ -26,9 +26,13 @@ export const command: Command = {
         // The LCD every two minutes, so the timeline stays readable.
         if (row.tMs % 120_000 === 0) out(run.lcdBox() ?? '');
       },
-      onEvent: (e) => {
+      onEvent: (e, run) => {
         const t = fmtTime(e.atMs);
-        if (e.kind === 'alarm') out(`${t}  ** alarm ${e.change}: ${e.alarm.condition} (${e.alarm.level}) ${e.alarm.detail}`);
+        if (e.kind === 'alarm') {
+          out(`${t}  ** alarm ${e.change}: ${e.alarm.condition} (${e.alarm.level}) ${e.alarm.detail}`);
+          // The alarm screen a second later (the display refreshes every 250 ms).
+          if (e.change !== 'cleared') run.dw.world.clock.after(1100, () => out(run.lcdBox() ?? ''));
+        }
         else if (e.kind === 'fault') out(`${t}  ** fault: ${e.channel} ${e.fault}`);
         else if (e.kind === 'blood-pressure') out(`${t}  ** cuff: ${e.result.kind === 'reading' ? `${e.result.systolicMmHg.toFixed(0)}/${e.result.diastolicMmHg.toFixed(0)} mmHg` : `fault ${e.result.fault}`}`);
       },
