@@ -3,7 +3,8 @@
 // evaluation, the LCD refreshed every 250 ms over the simulated I2C bus into the HD44780 model
 // (the device always runs its display, so the benchmark does too), and the cuff every 15 minutes
 // when the NIBP model is fitted. Prints wall and CPU time and the speed-up over real time.
-//   npm run bench -- sim [--hours 24] [--scenario normal] [--ecg-hz 250] [--no-lcd] [--json]
+//   npm run bench -- sim [--hours 24] [--scenario normal] [--ecg-hz 250] [--wiring parallel-lcd|backpack-lcd]
+//                        [--cuff oscillation|dc-only|none] [--no-lcd] [--json]
 import { parseArgs } from 'node:util';
 import type { Bench } from './run.ts';
 import { createSimRun } from '../cli/sim-run.ts';
@@ -18,13 +19,17 @@ export const bench: Bench = {
         scenario: { type: 'string', default: 'normal' },
         'ecg-hz': { type: 'string', default: '250' },
         'no-lcd': { type: 'boolean', default: false },
+        wiring: { type: 'string', default: 'parallel-lcd' },
+        cuff: { type: 'string' },
         seed: { type: 'string', default: '1' },
         json: { type: 'boolean', default: false },
       },
     });
     const hours = Number(values.hours);
     const simMs = hours * 3_600_000;
-    const run = createSimRun({ scenario: values.scenario, seed: Number(values.seed), ...(values['no-lcd'] ? { lcd: 'none' as const } : {}), device: { ecgHz: Number(values['ecg-hz']) } });
+    const lcd = values['no-lcd'] ? 'none' : values.wiring === 'backpack-lcd' ? 'backpack' : 'parallel';
+    const cuff = (values.cuff ?? (lcd === 'backpack' ? 'dc-only' : 'oscillation')) as 'oscillation' | 'dc-only' | 'none';
+    const run = createSimRun({ scenario: values.scenario, seed: Number(values.seed), lcd, cuff, device: { ecgHz: Number(values['ecg-hz']) } });
     let bp = 0, alarms = 0, faults = 0;
     run.device.onEvent((e) => {
       if (e.kind === 'blood-pressure') bp++;
@@ -43,8 +48,8 @@ export const bench: Bench = {
       simulatedHours: hours,
       scenario: values.scenario,
       ecgHz: run.device.ecgHz,
-      ...(values['no-lcd'] ? { lcd: 'none' as const } : {}),
-      cuff: s.nibp.activity !== 'absent',
+      lcd,
+      cuff,
       wallMs: Math.round(wallMs),
       cpuMs: Math.round(cpuMs),
       timesRealTime: Math.round(simMs / wallMs),
