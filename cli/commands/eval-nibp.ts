@@ -52,7 +52,34 @@ export interface NibpEvaluation {
   passes: boolean;
   meanCycleS: number;
   maxCycleS: number;
+  /** Fractions of subjects in the bands ISO 81060-2 sets minimum shares for. */
+  distribution: Distribution;
   outcomes: SubjectOutcome[];
+}
+
+/** ISO 81060-2 asks >= 5 % with SBP <= 100, >= 5 % >= 160, >= 20 % >= 140; DBP >= 5 % <= 60, >= 5 % >= 100, >= 20 % >= 85. */
+export interface Distribution {
+  sbpAtMost100: number;
+  sbpAtLeast140: number;
+  sbpAtLeast160: number;
+  dbpAtMost60: number;
+  dbpAtLeast85: number;
+  dbpAtLeast100: number;
+  meetsIso: boolean;
+}
+
+function distribution(subjects: readonly NibpSubject[]): Distribution {
+  const f = (pred: (s: NibpSubject) => boolean) => subjects.filter(pred).length / subjects.length;
+  const d = {
+    sbpAtMost100: f((s) => s.pressure.systolicMmHg <= 100),
+    sbpAtLeast140: f((s) => s.pressure.systolicMmHg >= 140),
+    sbpAtLeast160: f((s) => s.pressure.systolicMmHg >= 160),
+    dbpAtMost60: f((s) => s.pressure.diastolicMmHg <= 60),
+    dbpAtLeast85: f((s) => s.pressure.diastolicMmHg >= 85),
+    dbpAtLeast100: f((s) => s.pressure.diastolicMmHg >= 100),
+  };
+  const meetsIso = d.sbpAtMost100 >= 0.05 && d.sbpAtLeast160 >= 0.05 && d.sbpAtLeast140 >= 0.2 && d.dbpAtMost60 >= 0.05 && d.dbpAtLeast100 >= 0.05 && d.dbpAtLeast85 >= 0.2;
+  return { ...d, meetsIso };
 }
 
 /**
@@ -155,6 +182,7 @@ export async function evaluateNibp(subjectCount: number, seed: number, model: Pa
     passes: readings.length === subjectCount && ok(systolic) && ok(diastolic),
     meanCycleS: outcomes.reduce((a, o) => a + o.durationS, 0) / outcomes.length,
     maxCycleS: Math.max(...outcomes.map((o) => o.durationS)),
+    distribution: distribution(subjects),
     outcomes,
   };
 }
@@ -213,6 +241,11 @@ export const command: Command = {
       const line = (name: string, e: ErrorStats) =>
         `${name}: mean error ${e.meanMmHg >= 0 ? '+' : ''}${e.meanMmHg.toFixed(2)} mmHg, SD ${e.sdMmHg.toFixed(2)} mmHg; within 5/10/15 mmHg: ${(100 * e.within5).toFixed(0)}/${(100 * e.within10).toFixed(0)}/${(100 * e.within15).toFixed(0)} %\n`;
       process.stdout.write(`eval-nibp: ${ev.subjects} subjects, seed ${ev.seed}, patient model '${ev.patientModel}'${ev.dcOnly ? ', DC channel only' : ''}: ${ev.readings} readings, faults ${JSON.stringify(ev.faults)}\n`);
+      const d = ev.distribution;
+      const pc = (x: number) => `${(100 * x).toFixed(0)}%`;
+      process.stdout.write(
+        `population: SBP <=100 ${pc(d.sbpAtMost100)}, >=140 ${pc(d.sbpAtLeast140)}, >=160 ${pc(d.sbpAtLeast160)}; DBP <=60 ${pc(d.dbpAtMost60)}, >=85 ${pc(d.dbpAtLeast85)}, >=100 ${pc(d.dbpAtLeast100)} (ISO 81060-2 shares ${d.meetsIso ? 'met' : 'NOT met'})\n`,
+      );
       process.stdout.write(line('SBP', ev.systolic));
       process.stdout.write(line('DBP', ev.diastolic));
       process.stdout.write(line('MAP (not graded)', ev.meanArterial));

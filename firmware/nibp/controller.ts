@@ -61,6 +61,7 @@ export interface NibpOptions {
 
 const SAMPLE_MS = 20;
 const VENT_WAIT_MS = 300;
+const MAX_VENT_MS = 10_000;
 const ZERO_SAMPLES = 25;
 const HOLD_MS = 2_000;
 const MA_LEN = 50; // 1 s at 50 Hz
@@ -81,7 +82,7 @@ const BEATS_PAST_MAX = 4;
 const MIN_BEATS_NEAR_MAX = 5;
 const MIN_PULSE_PRESSURE_MMHG = 15;
 
-type Phase = 'idle' | 'venting' | 'zeroing' | 'inflating' | 'holding' | 'deflating' | 'dumping';
+type Phase = 'idle' | 'venting' | 'inflating' | 'holding' | 'deflating' | 'dumping';
 
 export class NibpController implements BeatSink {
   private phase: Phase = 'idle';
@@ -105,6 +106,7 @@ export class NibpController implements BeatSink {
   private zeroSum = 0;
   private zeroN = 0;
   private zeroCounts = 0;
+  private zeroPrevBlock = Number.NaN;
   private targetMmHg = 0;
   private reinflations = 0;
   private holdRefMmHg: number | null = null;
@@ -161,8 +163,7 @@ export class NibpController implements BeatSink {
   get state(): NibpState {
     switch (this.phase) {
       case 'idle': return 'idle';
-      case 'venting':
-      case 'zeroing': return 'zeroing';
+      case 'venting': return 'zeroing';
       case 'inflating': return 'inflating';
       case 'holding':
       case 'deflating': return 'deflating';
@@ -196,6 +197,9 @@ export class NibpController implements BeatSink {
     this.maSum = 0;
     this.maIdx = 0;
     this.maN = 0;
+    this.zeroSum = 0;
+    this.zeroN = 0;
+    this.zeroPrevBlock = Number.NaN;
     this.enter('venting', now);
     this.hw.pump.write(false);
     this.hw.valve.setDuty(0);
@@ -235,18 +239,21 @@ export class NibpController implements BeatSink {
     if (this.phase === 'idle') return;
     if (!sensorOk) return this.fail('sensor-fault', now, false);
     if (this.phase === 'venting') {
-      if (now - this.phaseStartMs >= VENT_WAIT_MS) {
-        this.zeroSum = 0;
-        this.zeroN = 0;
-        this.enter('zeroing', now);
-      }
-      return;
-    }
-    if (this.phase === 'zeroing') {
+      // Auto-zero on a vented cuff: after a dump the last few mmHg leave slowly, so wait until two
+      // consecutive 0.5 s means agree within half a count (at most 10 s).
       this.zeroSum += raw;
       if (++this.zeroN < ZERO_SAMPLES) return;
-      this.zeroCounts = this.zeroSum / this.zeroN;
-      if (this.zeroCounts < ZERO_MIN_COUNTS || this.zeroCounts > ZERO_MAX_COUNTS) return this.fail('sensor-fault', now, false);
+      const block = this.zeroSum / this.zeroN;
+      // Rising with the pump off and the valve open: the pump runs on.
+      if (block > this.zeroPrevBlock + 2) return this.fail('pump-fault', now, true);
+      const settled = Math.abs(block - this.zeroPrevBlock) < 0.5 && now - this.phaseStartMs >= VENT_WAIT_MS;
+      const waited = now - this.phaseStartMs >= MAX_VENT_MS;
+      this.zeroPrevBlock = block;
+      this.zeroSum = 0;
+      this.zeroN = 0;
+      if (!settled && !waited) return;
+      this.zeroCounts = block;
+      if (block < ZERO_MIN_COUNTS || block > ZERO_MAX_COUNTS) return this.fail('sensor-fault', now, false);
       this.startInflation(now);
       return;
     }
@@ -405,11 +412,11 @@ export class NibpController implements BeatSink {
    */
   private broadPeak(): boolean {
     const a = this.beatA;
-    const med = (i: number) => Math.max(Math.min(a[i - 1]!, a[i]!), Math.min(Math.max(a[i - 1]!, a[i]!), a[i + 1]!));
     let best = 0;
     let run = 0;
     for (let i = 1; i < this.nBeats - 1; i++) {
-      run = med(i) >= 0.6 * this.maxMed ? run + 1 : 0;
+      const med = Math.max(Math.min(a[i - 1]!, a[i]!), Math.min(Math.max(a[i - 1]!, a[i]!), a[i + 1]!));
+      run = med >= 0.6 * this.maxMed ? run + 1 : 0;
       if (run > best) best = run;
     }
     return best >= MIN_BEATS_NEAR_MAX;

@@ -27,7 +27,7 @@ export const SAFETY = {
   /** Any sample this far above the inflation target while holding: the pump runs on, mmHg. */
   maxHoldOvershootMmHg: 10,
   /** The cuff is considered vented below this, mmHg. */
-  ventedMmHg: 10,
+  ventedMmHg: 5,
   /** Longest the controller waits for the dump when it cannot trust the sensor, ms. */
   maxDumpMs: 15_000,
 } as const;

@@ -56,6 +56,20 @@ test('first cycle inflates to 180 mmHg, the next to the last systolic + 30', asy
   if (r2?.kind === 'reading') assert.ok(Math.abs(r2.systolicMmHg - 120) <= 5);
 });
 
+test('back-to-back cycles: the auto-zero waits for the cuff to finish venting', async () => {
+  // Before the zero settles the cuff still holds a few mmHg from the dump; zeroing on that would
+  // read every later pressure low by as much.
+  for (const seed of [1, 2, 3]) {
+    const b = makeBench(NORMAL, seed);
+    const r1 = await b.cycle();
+    const r2 = await b.cycle();
+    assert.ok(r1?.kind === 'reading' && r2?.kind === 'reading', `${JSON.stringify(r1)} ${JSON.stringify(r2)}`);
+    if (r1?.kind !== 'reading' || r2?.kind !== 'reading') continue;
+    assert.ok(Math.abs(r2.systolicMmHg - r1.systolicMmHg) <= 4 && Math.abs(r2.diastolicMmHg - r1.diastolicMmHg) <= 4, `${r1.systolicMmHg}/${r1.diastolicMmHg} then ${r2.systolicMmHg}/${r2.diastolicMmHg}`);
+    assert.ok(Math.abs(r2.systolicMmHg - 120) <= 5 && Math.abs(r2.diastolicMmHg - 80) <= 5);
+  }
+});
+
 test('subject with systolic above 180: the controller re-inflates higher and still reads it', async () => {
   const s = { systolicMmHg: 195, diastolicMmHg: 110, heartRateBpm: 80 };
   const b = makeBench(s, 13);

@@ -20,6 +20,7 @@ test('30 subjects meet the ISO 81060-2 criterion (|mean| <= 5, SD <= 8 mmHg) wit
   assert.ok(Math.min(...dbp) < 65 && Math.max(...dbp) > 100);
   assert.ok(ev.outcomes.every((o) => o.subject.pressure.diastolicMmHg < o.subject.pressure.systolicMmHg - 20));
   assert.ok(ev.maxCycleS < 120);
+  assert.ok(ev.distribution.meetsIso, JSON.stringify(ev.distribution));
 });
 
 test('same seed, same evaluation; another seed, another population', async () => {

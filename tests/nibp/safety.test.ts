@@ -103,16 +103,25 @@ test('no pulse under the cuff: no-oscillations, never a reading', async () => {
   assert.ok(r?.kind === 'fault' && r.fault === 'no-oscillations', JSON.stringify(r));
 });
 
-test('a pump that runs on when switched off: pump-fault during the hold, the valve dumps against it', async () => {
-  const b = makeBench(NORMAL, 10);
-  b.rig.cuff.pumpFault = 'stuck-on';
-  const r = await b.cycle();
-  assert.ok(r?.kind === 'fault' && r.fault === 'pump-fault', JSON.stringify(r));
-  assert.ok(b.rig.maxPressureMmHg <= 195, `peak ${b.rig.maxPressureMmHg.toFixed(1)}`);
+test('a pump that runs on when switched off: pump-fault before inflating, or during the hold', async () => {
+  // Stuck from power-up: the vented cuff's pressure rises while the zero is being taken.
+  const early = makeBench(NORMAL, 10);
+  early.rig.cuff.pumpFault = 'stuck-on';
+  const r1 = await early.cycle();
+  assert.ok(r1?.kind === 'fault' && r1.fault === 'pump-fault', JSON.stringify(r1));
+  assert.ok(early.rig.maxPressureMmHg < 25, `peak ${early.rig.maxPressureMmHg.toFixed(1)}`);
+  // Sticks while inflating: caught when it keeps pumping after the target.
+  const late = makeBench(NORMAL, 10);
+  late.clock.after(5000, () => void (late.rig.cuff.pumpFault = 'stuck-on'));
+  const r2 = await late.cycle();
+  assert.ok(r2?.kind === 'fault' && r2.fault === 'pump-fault', JSON.stringify(r2));
   // Caught within 10 mmHg of the 180 target (plus a sample and the valve's response).
-  // The open valve out-flows the running pump: the cuff settles at a low pressure.
-  assert.is(b.rig.valve.duty, 0);
-  assert.ok(b.rig.pressureMmHg() < 20, `residual ${b.rig.pressureMmHg().toFixed(1)} mmHg`);
+  assert.ok(late.rig.maxPressureMmHg <= 195, `peak ${late.rig.maxPressureMmHg.toFixed(1)}`);
+  for (const b of [early, late]) {
+    // The open valve out-flows the running pump: the cuff settles at a low pressure.
+    assert.is(b.rig.valve.duty, 0);
+    assert.ok(b.rig.pressureMmHg() < 20, `residual ${b.rig.pressureMmHg().toFixed(1)} mmHg`);
+  }
 });
 
 test('arm movement during deflation: a motion fault or a correct reading, never a wrong one', async () => {
