@@ -5,6 +5,7 @@
 // changes, so it costs nothing between samples and is exact at every event.
 import type { AnalogIn } from '../../hal/analog.ts';
 import type { Clock } from '../../hal/clock.ts';
+import { CUFF_OSCILLATION_PIN, SENSOR_PINS } from '../../hal/wiring.ts';
 import type { Rng } from '../rng.ts';
 import { SimDigitalOut } from '../pins.ts';
 import { SimPwmOut } from '../pwm.ts';
@@ -17,7 +18,7 @@ import { Mpx5050, randomMpx5050, IDEAL_MPX5050, type Mpx5050Unit } from './mpx50
 import { OscillationAmp } from './oscillation-amp.ts';
 
 /** Pins the NIBP hardware occupies on the Uno. */
-export const NIBP_PINS = { pressure: 'A3', oscillation: 'A4', pump: 'D5', valve: 'D6' } as const;
+export const NIBP_PINS = { pressure: SENSOR_PINS.cuffPressure, oscillation: CUFF_OSCILLATION_PIN, pump: SENSOR_PINS.pump, valve: SENSOR_PINS.valve } as const;
 
 export interface CuffRigOptions {
   clock: Clock;
