@@ -53,6 +53,12 @@ export type WiringVariant =
   /** LCD on D2/D3/D4/D7/D9/D12; A4 carries the cuff's oscillation channel. */
   | 'parallel-lcd';
 
+// Open question for the modem (firmware/modem/README.md puts SIM800 PWRKEY on D7): D7 is free in
+// the backpack variant but carries LCD D5 in the parallel one, where every D pin is taken. A5 is
+// free there (no I2C) and the ATmega can drive it as a digital output (D19), but hal/board.ts has
+// no such pin name yet. The modem's UART is the board's `modemSerial()` (hardware UART on a
+// native-firmware Uno).
+
 export type SensorPinName = keyof typeof SENSOR_PINS;
 
 /** Every pin assignment as [pin, what], for wiring.md and for clash checks. */
