@@ -67,6 +67,8 @@ export interface SimSummary {
   seed: number;
   durationMs: number;
   ecgHz: number;
+  /** The hardware fitted: LCD wiring and cuff. */
+  fit: { lcd: SimLcdWiring; cuff: SimCuff };
   notices: string[];
   samples: SampleRow[];
   bloodPressure: BpRow[];
@@ -81,6 +83,7 @@ export interface SimSummary {
 
 export interface SimRun {
   dw: DeviceWorld;
+  fit: { lcd: SimLcdWiring; cuff: SimCuff };
   device: SensingDevice;
   lcdLines(): string[] | null;
   lcdBox(): string | null;
@@ -118,6 +121,7 @@ export function createSimRun(opts: Omit<SimRunOptions, 'durationMs'>): SimRun {
   });
   return {
     dw,
+    fit: { lcd, cuff },
     device,
     lcdLines: () => dw.lcd?.lines(GLYPH_SYMBOLS_BY_SLOT) ?? null,
     lcdBox: () => dw.lcd?.box(GLYPH_SYMBOLS_BY_SLOT) ?? null,
@@ -194,6 +198,7 @@ export async function runSim(opts: SimRunOptions): Promise<SimSummary> {
     seed: opts.seed,
     durationMs: opts.durationMs,
     ecgHz: device.ecgHz,
+    fit: run.fit,
     notices: [...device.notices],
     samples,
     bloodPressure,

@@ -7,7 +7,7 @@
 // > 145 severe (physician), > 160 critical (emergency unit). Heart: bradycardia < 50/min and
 // tachycardia > 120/min as the rhythm analysis flags them; < 40 or > 150/min severe. Irregular
 // (AF-like) rhythm moderate. Asystole critical. Fever >= 38.0 °C mild, >= 39.0 moderate,
-// >= 40.0 severe.
+// >= 40.0 severe. Held alarms have hysteresis (3 mmHg, 0.2 °C, 3/min) on top of the debouncing.
 import type { Alarm, AlarmCondition, AlarmLevel, VitalsSnapshot } from '../vitals.ts';
 import { levelRank } from '../vitals.ts';
 
@@ -19,42 +19,78 @@ export interface AlarmCandidate {
 
 export const ALARM_CONDITIONS: readonly AlarmCondition[] = ['asystole', 'bradycardia', 'tachycardia', 'irregular-rhythm', 'hypertension', 'fever'];
 
-export function systolicLevel(systolicMmHg: number): AlarmLevel | null {
-  if (systolicMmHg > 160) return 'critical';
-  if (systolicMmHg > 145) return 'severe';
-  if (systolicMmHg > 130) return 'moderate';
-  if (systolicMmHg > 120) return 'mild';
-  return null;
+/** One threshold of a staged condition: at `level` when the value passes `threshold`. */
+interface Stage {
+  level: AlarmLevel;
+  threshold: number;
 }
 
-export function feverLevel(tempC: number): AlarmLevel | null {
-  if (tempC >= 40) return 'severe';
-  if (tempC >= 39) return 'moderate';
-  if (tempC >= 38) return 'mild';
-  return null;
+/**
+ * The level a value reaches on rising stages (`above`: value > threshold, else value >=), with
+ * hysteresis: a level already held stays while the value is within `deadband` of its threshold,
+ * so a temperature hovering at 38.0 °C does not raise and clear the alarm every few seconds.
+ */
+function stagedLevel(value: number, stages: readonly Stage[], deadband: number, held: AlarmLevel | undefined, above: boolean): AlarmLevel | null {
+  let level: AlarmLevel | null = null;
+  for (const st of stages) {
+    const thr = held !== undefined && levelRank(st.level) <= levelRank(held) ? st.threshold - deadband : st.threshold;
+    if (above ? value > thr : value >= thr) level = st.level;
+  }
+  return level;
 }
 
-/** The conditions the current values meet (no debouncing). */
-export function classify(s: Pick<VitalsSnapshot, 'ecg' | 'temperature' | 'bloodPressure'>): AlarmCandidate[] {
+const BP_STAGES: readonly Stage[] = [
+  { level: 'mild', threshold: 120 },
+  { level: 'moderate', threshold: 130 },
+  { level: 'severe', threshold: 145 },
+  { level: 'critical', threshold: 160 },
+];
+const FEVER_STAGES: readonly Stage[] = [
+  { level: 'mild', threshold: 38 },
+  { level: 'moderate', threshold: 39 },
+  { level: 'severe', threshold: 40 },
+];
+/** Deadbands of the hysteresis: 3 mmHg, 0.2 °C, 3/min. */
+export const DEADBAND = { mmHg: 3, tempC: 0.2, bpm: 3 } as const;
+
+export function systolicLevel(systolicMmHg: number, held?: AlarmLevel): AlarmLevel | null {
+  return stagedLevel(systolicMmHg, BP_STAGES, DEADBAND.mmHg, held, true);
+}
+
+export function feverLevel(tempC: number, held?: AlarmLevel): AlarmLevel | null {
+  return stagedLevel(tempC, FEVER_STAGES, DEADBAND.tempC, held, false);
+}
+
+/** Levels of the alarms currently raised, for hysteresis. */
+export type HeldLevels = ReadonlyMap<AlarmCondition, AlarmLevel>;
+const NONE_HELD: HeldLevels = new Map();
+
+/** The conditions the current values meet (no debouncing; hysteresis around held alarms). */
+export function classify(s: Pick<VitalsSnapshot, 'ecg' | 'temperature' | 'bloodPressure'>, held: HeldLevels = NONE_HELD): AlarmCandidate[] {
   const out: AlarmCandidate[] = [];
   const e = s.ecg;
   if (e.kind === 'value') {
-    const hr = Math.round(e.heartRateBpm);
+    const rate = e.heartRateBpm;
+    const hr = Math.round(rate);
+    const db = DEADBAND.bpm;
     if (e.rhythm.asystole) out.push({ condition: 'asystole', level: 'critical', detail: 'no QRS for > 4 s' });
     else {
-      if (e.rhythm.bradycardia) out.push({ condition: 'bradycardia', level: e.heartRateBpm < 40 ? 'severe' : 'mild', detail: `HR ${hr}/min` });
-      if (e.rhythm.tachycardia) out.push({ condition: 'tachycardia', level: e.heartRateBpm > 150 ? 'severe' : 'mild', detail: `HR ${hr}/min` });
+      // Flags from the rhythm analysis (< 50, > 120/min); a held alarm stays within the deadband.
+      const brady = held.get('bradycardia');
+      if (e.rhythm.bradycardia || (brady && rate < 50 + db)) out.push({ condition: 'bradycardia', level: rate < 40 || (brady === 'severe' && rate < 40 + db) ? 'severe' : 'mild', detail: `HR ${hr}/min` });
+      const tachy = held.get('tachycardia');
+      if (e.rhythm.tachycardia || (tachy && rate > 120 - db)) out.push({ condition: 'tachycardia', level: rate > 150 || (tachy === 'severe' && rate > 150 - db) ? 'severe' : 'mild', detail: `HR ${hr}/min` });
       if (e.rhythm.irregular) out.push({ condition: 'irregular-rhythm', level: 'moderate', detail: `HR ${hr}/min irregular` });
     }
   }
   const bp = s.bloodPressure;
   if (bp.kind === 'value') {
-    const level = systolicLevel(bp.systolicMmHg);
+    const level = systolicLevel(bp.systolicMmHg, held.get('hypertension'));
     if (level) out.push({ condition: 'hypertension', level, detail: `BP ${Math.round(bp.systolicMmHg)}/${Math.round(bp.diastolicMmHg)} mmHg` });
   }
   const t = s.temperature;
   if (t.kind === 'value') {
-    const level = feverLevel(t.tempC);
+    const level = feverLevel(t.tempC, held.get('fever'));
     if (level) out.push({ condition: 'fever', level, detail: `${t.tempC.toFixed(1)} °C` });
   }
   return out;
@@ -128,6 +164,13 @@ export class AlarmTracker {
       }
     }
     return changes;
+  }
+
+  /** Levels of the active alarms (for classify's hysteresis). */
+  held(): HeldLevels {
+    const m = new Map<AlarmCondition, AlarmLevel>();
+    for (const [c, a] of this.active) m.set(c, a.level);
+    return m;
   }
 
   /** Active alarms, most severe first. */

@@ -267,7 +267,7 @@ export class SensingDevice {
       while (this.nextNibpAtMs <= now) this.nextNibpAtMs += this.nibpIntervalMs;
     }
     const s = this.build(now);
-    const changes = this.alarmTracker.evaluate(now, classify(s));
+    const changes = this.alarmTracker.evaluate(now, classify(s, this.alarmTracker.held()));
     s.alarms = this.alarmTracker.alarms();
     this.current = s;
     for (const c of changes) this.emit({ kind: 'alarm', change: c.kind, alarm: c.alarm, atMs: now });

@@ -25,8 +25,21 @@ function snap(p: Partial<VitalsSnapshot> = {}): VitalsSnapshot {
 }
 
 test('blood pressure stages follow the reference design (<=120 normal, >120 mild, >130, >145, >160)', () => {
-  assert.equal([120, 121, 125, 130, 131, 145, 146, 160, 161, 190].map(systolicLevel), [null, 'mild', 'mild', 'mild', 'moderate', 'moderate', 'severe', 'severe', 'critical', 'critical']);
-  assert.equal([37.9, 38, 39, 40].map(feverLevel), [null, 'mild', 'moderate', 'severe']);
+  assert.equal([120, 121, 125, 130, 131, 145, 146, 160, 161, 190].map((v) => systolicLevel(v)), [null, 'mild', 'mild', 'mild', 'moderate', 'moderate', 'severe', 'severe', 'critical', 'critical']);
+  assert.equal([37.9, 38, 39, 40].map((v) => feverLevel(v)), [null, 'mild', 'moderate', 'severe']);
+});
+
+test('hysteresis: a held level stays within the deadband (3 mmHg, 0.2 °C), never rises because of it', () => {
+  assert.equal([37.9, 37.81, 37.79, 37.5].map((v) => feverLevel(v, 'mild')), ['mild', 'mild', null, null]);
+  assert.equal([38.9, 38.5].map((v) => feverLevel(v, 'moderate')), ['moderate', 'mild']);
+  assert.is(feverLevel(38.9, 'mild'), 'mild');
+  assert.equal([119, 118, 117].map((v) => systolicLevel(v, 'mild')), ['mild', 'mild', null]);
+  assert.is(systolicLevel(128, 'moderate'), 'moderate');
+  assert.is(systolicLevel(127, 'moderate'), 'mild');
+  const hr = (bpm: number, flag: boolean) => snap({ ecg: { kind: 'value', atMs: 0, heartRateBpm: bpm, rrMs: 1, medianRrMs: 1, rhythm: { ...flags, bradycardia: flag } } });
+  assert.equal(classify(hr(51, false), new Map([['bradycardia', 'mild']])).map((c) => c.condition), ['bradycardia']);
+  assert.equal(classify(hr(53, false), new Map([['bradycardia', 'mild']])), []);
+  assert.equal(classify(hr(51, false)), []);
 });
 
 test('faults never classify as alarms; values do', () => {
