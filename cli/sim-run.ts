@@ -8,6 +8,7 @@ import type { VitalsSnapshot } from '../firmware/vitals.ts';
 import { createDeviceWorld, type DeviceWorld, type SimCuff, type SimLcdWiring } from '../sim/device-world.ts';
 import type { FixedVitals, Scenario } from '../sim/patient/scenarios.ts';
 import type { Lm35Options } from '../sim/frontends/lm35.ts';
+import type { VitalTruth } from '../sim/physiology.ts';
 import type { PulseSensorOptions } from '../sim/frontends/pulse-sensor.ts';
 
 export interface SimRunOptions {
@@ -56,7 +57,10 @@ export interface SampleRow {
 }
 
 export interface BpRow {
+  /** When the determination was made (the controller's `at`); `truth` is the model's at that second. */
   atMs: number;
+  /** When the device reported it (after the cuff vented). */
+  reportedAtMs: number;
   measured: { systolicMmHg: number; diastolicMmHg: number; meanArterialMmHg: number } | null;
   fault: string | null;
   truth: { systolicMmHg: number; diastolicMmHg: number; meanArterialMmHg: number };
@@ -139,6 +143,17 @@ export async function runSim(opts: SimRunOptions): Promise<SimSummary> {
   const bloodPressure: BpRow[] = [];
   const faults: SimSummary['faults'] = [];
   const alarms: SimSummary['alarms'] = [];
+  // The model's truth once a second for the last minute, so a cuff result reported after the
+  // cuff vented is judged against the truth when it was measured (the model only runs forward).
+  const TRUTH_SLOTS = 64;
+  const truthRing: Array<VitalTruth | undefined> = new Array(TRUTH_SLOTS);
+  const noteTruth = () => void (truthRing[Math.round(w.clock.now() / 1000) % TRUTH_SLOTS] = w.truth());
+  noteTruth();
+  w.clock.every(1000, noteTruth);
+  const truthAt = (atMs: number): VitalTruth => {
+    const s = Math.floor(atMs / 1000);
+    return (Math.round(w.clock.now() / 1000) - s < TRUTH_SLOTS ? truthRing[s % TRUTH_SLOTS] : undefined) ?? w.truth();
+  };
   device.onEvent((e) => {
     const t = e.atMs;
     switch (e.kind) {
@@ -152,13 +167,13 @@ export async function runSim(opts: SimRunOptions): Promise<SimSummary> {
         w.log.log('device', `alarm ${e.change} ${e.alarm.condition} ${e.alarm.level} (${e.alarm.detail})`);
         break;
       case 'blood-pressure': {
-        const tr = w.truth();
-        const truth = { systolicMmHg: round(tr.systolicMmHg), diastolicMmHg: round(tr.diastolicMmHg), meanArterialMmHg: round(tr.meanArterialMmHg) };
         const r = e.result;
+        const tr = truthAt(r.at);
+        const truth = { systolicMmHg: round(tr.systolicMmHg), diastolicMmHg: round(tr.diastolicMmHg), meanArterialMmHg: round(tr.meanArterialMmHg) };
         bloodPressure.push(
           r.kind === 'reading'
-            ? { atMs: t, measured: { systolicMmHg: round(r.systolicMmHg), diastolicMmHg: round(r.diastolicMmHg), meanArterialMmHg: round(r.meanArterialMmHg) }, fault: null, truth }
-            : { atMs: t, measured: null, fault: r.fault, truth },
+            ? { atMs: r.at, reportedAtMs: t, measured: { systolicMmHg: round(r.systolicMmHg), diastolicMmHg: round(r.diastolicMmHg), meanArterialMmHg: round(r.meanArterialMmHg) }, fault: null, truth }
+            : { atMs: r.at, reportedAtMs: t, measured: null, fault: r.fault, truth },
         );
         w.log.log('device', r.kind === 'reading' ? `BP ${r.systolicMmHg.toFixed(0)}/${r.diastolicMmHg.toFixed(0)} mmHg` : `BP fault ${r.fault}`);
         break;
