@@ -19,7 +19,8 @@ test('a reading every 15 min, each within 8 mmHg of the truth; shown on the LCD'
   });
   const bp = s.finalSnapshot.bloodPressure;
   // Measured when the envelope was complete; reported once the cuff had vented, seconds later.
-  assert.ok(bp.kind === 'value' && bp.atMs <= s.bloodPressure[3]!.atMs && bp.atMs > s.bloodPressure[3]!.atMs - 5000);
+  const last = s.bloodPressure[3]!;
+  assert.ok(bp.kind === 'value' && bp.atMs === last.atMs && last.reportedAtMs > last.atMs && last.reportedAtMs < last.atMs + 10_000);
   // 118/76 sits just under the reference design's 120: a reading of 121 is a (mild) hypertension,
   // and nothing else may be raised.
   assert.ok(s.alarms.every((a) => a.condition === 'hypertension' && a.level === 'mild'), JSON.stringify(s.alarms));
@@ -55,7 +56,7 @@ test('hypertensive crisis, cuff every 2 min: the stages escalate mild -> moderat
   const mildChirps = edges.filter((t) => t < (hyper.find((a) => a.level === 'moderate')?.atMs ?? Infinity));
   // Gentle: one chirp when raised, the next no sooner than 5 min later.
   assert.ok(mildChirps.length >= 1 && mildChirps.length <= 2, JSON.stringify(edges));
-  assert.ok(mildChirps[0]! >= firstHigh.atMs && mildChirps[0]! <= firstHigh.atMs + 5000);
+  assert.ok(mildChirps[0]! >= firstHigh.reportedAtMs && mildChirps[0]! <= firstHigh.reportedAtMs + 5000);
   if (mildChirps.length === 2) assert.ok(mildChirps[1]! - mildChirps[0]! >= 300_000);
   for (const r of s.bloodPressure) if (r.measured) assert.ok(Math.abs(r.measured.systolicMmHg - r.truth.systolicMmHg) <= 10, JSON.stringify(r));
 });
