@@ -14,42 +14,30 @@ import { FirmataTimeoutError, JohnnyFiveBoard, closeTransport } from '../../hal/
 import { PortOpenError, openSerialStream } from '../../hal/targets/firmata-transport.ts';
 import { NodeSerial, SerialOpenError } from '../../hal/targets/node-serial.ts';
 import { WallClock } from '../../hal/targets/wall-clock.ts';
-import { createLcd, DEFAULT_PARALLEL_PINS } from '../../firmware/lcd/board.ts';
-import { Hd44780 } from '../../firmware/lcd/hd44780.ts';
-import { BACKPACK_ADDRESS, Pcf8574Backpack } from '../../firmware/lcd/pcf8574-backpack.ts';
-import { LcdError } from '../../firmware/lcd/transport.ts';
-import { setupLcd } from '../../firmware/display/controller.ts';
-import type { Board } from '../../hal/board.ts';
+import { DeviceConfigError, SensingDevice, type DeviceConfig, type DeviceEvent } from '../../firmware/sensing/device.ts';
 
 export type LcdChoice = 'pcf8574' | 'parallel';
+export type CuffChoice = 'none' | 'dc' | 'oscillation';
 
-export interface RunningDevice {
-  stop(): void;
+/** One line per device event, as `bsn-care sim` prints them. */
+export function describeEvent(e: DeviceEvent): string {
+  const t = `${(e.atMs / 1000).toFixed(1)} s`;
+  switch (e.kind) {
+    case 'alarm': return `${t}  ** alarm ${e.change}: ${e.alarm.condition} (${e.alarm.level}) ${e.alarm.detail}`;
+    case 'fault': return `${t}  ** fault: ${e.channel} ${e.fault}`;
+    case 'fault-cleared': return `${t}  ** fault cleared: ${e.channel} ${e.fault}`;
+    case 'notice': return `${t}  note: ${e.text}`;
+    case 'blood-pressure':
+      return `${t}  ** cuff: ${e.result.kind === 'reading' ? `${e.result.systolicMmHg.toFixed(0)}/${e.result.diastolicMmHg.toFixed(0)} mmHg` : `fault ${e.result.fault}`}`;
+  }
 }
 
-/**
- * Starts the firmware on the connected board. Until the sensing device application is merged this
- * brings up the LCD (the firmware's driver) and reports the sampling the board allows.
- */
-export async function startDevice(board: Board, lcd: LcdChoice, log: (line: string) => void): Promise<RunningDevice> {
-  const minMs = board.capabilities.minSampleIntervalMs;
-  const ecgHz = Math.min(250, Math.floor(1000 / minMs));
-  if (ecgHz < 250) log(`ECG at ${ecgHz} Hz: ${board.name} samples at most every ${minMs} ms (250 Hz asked)`);
-  // Over Firmata a backpack probe is a request and a reply through the USB serial link (FTDI
-  // latency timers alone add 16 ms), so it gets more time than the driver's default.
-  const display =
-    lcd === 'pcf8574'
-      ? new Hd44780(new Pcf8574Backpack(board.i2c(), { address: BACKPACK_ADDRESS, probeTimeoutMs: 1000 }), board.scheduler)
-      : createLcd(board, { kind: 'parallel', pins: DEFAULT_PARALLEL_PINS });
-  try {
-    await setupLcd(display);
-    display.writeScreen(['bsn-care', `ECG ${ecgHz} Hz`.padEnd(16)]);
-  } catch (e) {
-    // No display is a fault to report, not a reason to stop monitoring.
-    if (!(e instanceof LcdError)) throw e;
-    log(`LCD fault: ${e.message}`);
-  }
-  return { stop: () => undefined };
+/** The device configuration for the hardware's fit (LCD wiring, cuff). */
+export function deviceConfig(lcd: LcdChoice, cuff: CuffChoice): DeviceConfig {
+  return {
+    lcd: lcd === 'pcf8574' ? { kind: 'backpack' } : { kind: 'parallel' },
+    ...(cuff === 'none' ? {} : { cuff: { oscillationChannel: cuff === 'oscillation' } }),
+  };
 }
 
 export interface HardwareOptions {
@@ -102,6 +90,8 @@ needs StandardFirmataPlus 2.5 or later).
   --board PATH      the Uno's serial port (/dev/ttyACM0)
   --modem PATH      the modem's serial port (/dev/ttyUSB0), or 'firmata'
   --lcd KIND        pcf8574 (I2C backpack at 0x27, default) or parallel (RS D12, E D9, D4-D7 on D4 D7 D3 D2)
+  --cuff KIND       none (default: the cuff is never inflated unless asked), dc (pressure on A3 only),
+                    or oscillation (also the amplifier on A4; needs --lcd parallel)
   --timeout S       seconds to wait for the board to answer Firmata (default 10)
   --store DIR       where the EEPROM and flash stand-ins live (default ~/.local/state/bsn-care)
   --duration S      stop after S seconds (default: run until Ctrl-C)`,
@@ -112,6 +102,7 @@ needs StandardFirmataPlus 2.5 or later).
         board: { type: 'string' },
         modem: { type: 'string' },
         lcd: { type: 'string' },
+        cuff: { type: 'string' },
         timeout: { type: 'string' },
         store: { type: 'string' },
         duration: { type: 'string' },
@@ -122,6 +113,9 @@ needs StandardFirmataPlus 2.5 or later).
     if (!values.modem) throw new UsageError('run needs --modem PATH (the modem\'s serial port) or --modem firmata');
     const lcd = (values.lcd ?? 'pcf8574') as LcdChoice;
     if (lcd !== 'pcf8574' && lcd !== 'parallel') throw new UsageError(`--lcd must be pcf8574 or parallel, got ${values.lcd}`);
+    const cuff = (values.cuff ?? 'none') as CuffChoice;
+    if (cuff !== 'none' && cuff !== 'dc' && cuff !== 'oscillation') throw new UsageError(`--cuff must be none, dc or oscillation, got ${values.cuff}`);
+    if (cuff === 'oscillation' && lcd === 'pcf8574') throw new UsageError('--cuff oscillation needs A4, which the LCD backpack uses as I2C SDA: use --lcd parallel');
     const timeoutS = values.timeout === undefined ? 10 : Number(values.timeout);
     if (!(timeoutS > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${values.timeout}`);
     const durationS = values.duration === undefined ? undefined : Number(values.duration);
@@ -151,7 +145,16 @@ needs StandardFirmataPlus 2.5 or later).
         resolve();
       });
     });
-    const device = await startDevice(board, lcd, (line) => process.stdout.write(`${line}\n`));
+    let device: SensingDevice;
+    try {
+      device = new SensingDevice(board, deviceConfig(lcd, cuff));
+    } catch (e) {
+      board.close();
+      if (e instanceof DeviceConfigError) throw new UsageError(e.message);
+      throw e;
+    }
+    device.onEvent((e) => process.stdout.write(`${describeEvent(e)}\n`));
+    device.start();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       connectionLost,
