@@ -22,6 +22,8 @@ import { vitalsScreen, networkScreen } from '../../firmware/display/screens.ts';
 import { GLYPH_SYMBOLS_BY_SLOT } from '../../firmware/lcd/glyphs.ts';
 import type { DisplayModel } from '../../firmware/display/model.ts';
 import type { Board } from '../../hal/board.ts';
+import { SensingDevice } from '../../firmware/sensing/device.ts';
+import { createSimRun } from '../../cli/sim-run.ts';
 
 const hex = await firmataHexOrSkip('emulated-Uno tests');
 
@@ -67,6 +69,7 @@ if (hex) {
       converted.push(adcCounts(v));
       return v;
     });
+    rig.uno.attachAnalog('A1', (t) => world.pulseSensor.outputV(t));
     rig.uno.attachAnalog('A2', (t) => world.lm35.outputV(t));
     // The sketch announces its version after its boot blink; no need for firmata-io to ask (its
     // timer is on the wall clock, and a slow machine would make it ask mid-handshake).
@@ -213,6 +216,36 @@ if (hex) {
     assert.is((err as LcdError).kind, 'not-found');
     assert.match((err as Error).message, /0x3F/);
     assert.ok(rig.uno.i2c.stats.nacks > nacks, 'the emulated TWI saw the address NACKed');
+  });
+
+  test('the device application adapts to the board (ECG at 100 Hz, says so) and shows the same screens as on the simulator', async () => {
+    const device = new SensingDevice(board, { lcd: { kind: 'backpack' } });
+    assert.is(device.ecgHz, 100);
+    assert.ok(device.notices.some((n) => /^ECG at 100 Hz: .*StandardFirmata.* samples at most every 10 ms \(250 Hz asked\)/.test(n)), device.notices.join('; '));
+    const notices: string[] = [];
+    device.onEvent((e) => e.kind === 'notice' && notices.push(e.text));
+    // The same application on the simulator's virtual Uno (backpack LCD, no cuff), same scenario.
+    const sim = createSimRun({ scenario: 'normal', seed: 7, lcd: 'backpack', cuff: 'none' });
+    assert.is(sim.device.ecgHz, 250, 'the virtual Uno samples every 1 ms: no adaptation there');
+    device.start();
+    sim.device.start();
+    const simClock = sim.dw.world.clock;
+    const t0Emu = rig.clock.now();
+    const t0Sim = simClock.now();
+    const at = async (ms: number): Promise<[string[], string[]]> => {
+      await rig.clock.sleep(t0Emu + ms - rig.clock.now());
+      await simClock.runUntil(t0Sim + ms);
+      return [renderLines(lcdModel, GLYPH_SYMBOLS_BY_SLOT), sim.lcdLines()!];
+    };
+    const [emu1, sim1] = await at(800);
+    const [emu2, sim2] = await at(3500);
+    device.stop();
+    sim.device.stop();
+    assert.equal(notices.length, 1, 'the adaptation is announced when the device starts');
+    assert.match(emu1[0]!, /^♥ -- P --/, 'vitals screen while acquiring');
+    assert.equal(emu1, sim1);
+    assert.match(emu2[0]!, /No net/, 'the rotation has moved on to the network screen');
+    assert.equal(emu2, sim2);
   });
 }
 
