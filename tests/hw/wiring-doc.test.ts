@@ -4,9 +4,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { PIN_MAP } from '../../sim/world.ts';
+import { CUFF_OSCILLATION_PIN, I2C_PINS, LCD_PARALLEL_PINS, SENSOR_PINS } from '../../hal/wiring.ts';
 import { DEFAULT_PARALLEL_PINS } from '../../firmware/lcd/board.ts';
 import { FIRMATA_SERIAL_PINS } from '../../hal/targets/johnny-five-board.ts';
+
+const PIN_MAP = SENSOR_PINS;
 
 const doc = readFileSync(new URL('../../wiring.md', import.meta.url), 'utf8');
 
@@ -29,7 +31,7 @@ function tableRows(after: string): [pin: string, name: string][] {
 
 const main = tableRows('| Uno pin | Code name | Signal |');
 const parallel = tableRows('| Uno pin | Code name | LCD pin |');
-const I2C = { sda: 'A4', scl: 'A5' };
+const I2C = I2C_PINS;
 
 test('every PIN_MAP entry is in the pin table on the same pin', () => {
   const byName = new Map(main.map(([pin, name]) => [name, pin]));
@@ -37,15 +39,18 @@ test('every PIN_MAP entry is in the pin table on the same pin', () => {
 });
 
 test('every named row matches the code (sensor map, I2C pins, Firmata passthrough pins)', () => {
-  const code: Record<string, string> = { ...PIN_MAP, ...I2C, ...FIRMATA_SERIAL_PINS };
+  const code: Record<string, string> = { ...PIN_MAP, ...I2C, ...FIRMATA_SERIAL_PINS, cuffOscillation: CUFF_OSCILLATION_PIN };
   assert.ok(main.length >= Object.keys(PIN_MAP).length + 4);
   for (const [pin, name] of main) assert.is(code[name], pin, `row ${pin} \`${name}\``);
-  const pins = main.map(([p]) => p);
+  // A4 is listed twice: SDA with the backpack, or the cuff's oscillation amplifier with the
+  // parallel LCD; every other pin once.
+  const pins = main.map(([p]) => p).filter((p) => p !== CUFF_OSCILLATION_PIN);
   assert.is(new Set(pins).size, pins.length, 'no pin assigned twice');
 });
 
-test('parallel LCD table matches DEFAULT_PARALLEL_PINS and uses only pins free of the sensors', () => {
-  assert.equal(Object.fromEntries(parallel.map(([pin, name]) => [name, pin])), { ...DEFAULT_PARALLEL_PINS });
+test('parallel LCD table matches the code (hal/wiring.ts and the LCD driver default) and uses only pins free of the sensors', () => {
+  assert.equal(Object.fromEntries(parallel.map(([pin, name]) => [name, pin])), { ...LCD_PARALLEL_PINS });
+  assert.equal({ ...DEFAULT_PARALLEL_PINS }, { ...LCD_PARALLEL_PINS });
   const sensorPins = new Set<string>([...Object.values(PIN_MAP), 'A4', 'A5']);
   for (const [pin] of parallel) assert.not.ok(sensorPins.has(pin), `${pin} clashes`);
 });
