@@ -36,7 +36,7 @@ if (hex) {
     });
     const board = await JohnnyFiveBoard.connect({ transport: rig.stream, scheduler: rig.clock, readyTimeoutMs: 5000, versionQueryAfterMs: 60_000 });
     try {
-      const nibp = new NibpController({ pressure: board.analogIn('A3'), pump: board.digitalOut('D5'), valve: board.pwmOut('D6') }, board.scheduler, { firstTargetMmHg: 120 });
+      const nibp = new NibpController({ pressure: board.analogIn('A3'), pump: board.digitalOut('D5'), valve: board.pwmOut('D6') }, board.scheduler, { firstTargetMmHg: 100 });
       const results: string[] = [];
       nibp.onComplete((r) => results.push(r.kind));
       await rig.clock.sleep(100);
@@ -66,14 +66,14 @@ if (hex) {
       }
       assert.ok(sawInflating, 'the controller inflated');
       assert.is(nibp.state, 'deflating', `state after inflation: ${nibp.state}, max ${maxMmHg.toFixed(0)} mmHg`);
-      // Reached about the inflation target (120 mmHg, short to keep the test quick).
-      assert.ok(maxMmHg > 110 && maxMmHg < 160, `peak cuff pressure ${maxMmHg.toFixed(1)} mmHg`);
+      // Reached about the inflation target (100 mmHg, the lowest it takes: keeps the test quick).
+      assert.ok(maxMmHg > 95 && maxMmHg < 140, `peak cuff pressure ${maxMmHg.toFixed(1)} mmHg`);
       nibp.abort();
       await rig.clock.sleep(200);
       assert.is(rig.uno.outputLevel('D5'), false, 'pump off after abort');
       assert.is(rig.uno.pwmDuty('D6'), 0, 'valve wide open after abort');
-      await rig.clock.sleep(4000);
-      assert.ok(cuff.cuff.pressureMmHg < 10, `cuff deflated to ${cuff.cuff.pressureMmHg.toFixed(1)} mmHg`);
+      await rig.clock.sleep(2500);
+      assert.ok(cuff.cuff.pressureMmHg < 15, `cuff deflated to ${cuff.cuff.pressureMmHg.toFixed(1)} mmHg`);
       assert.equal(results, [], 'an aborted cycle reports nothing');
     } finally {
       rig.stop();
