@@ -1,0 +1,187 @@
+// The stress monitor: the MPU-6050 (steps) and the ADS1115 (Grove GSR on AIN0, skin LM35 on AIN1)
+// share the I2C bus with the LCD backpack. HAL I2C reads are asynchronous, so the sensors are
+// polled by two async loops that sleep on the board's scheduler (accelerometer at 25 Hz, GSR and
+// skin temperature at 2 Hz), never on the per-sample path of the ECG and cuff. Every reading is
+// either an assessment with its input features or a fault; the level is informational only
+// (never an alarm, never an escalation).
+import type { Scheduler } from '../../hal/clock.ts';
+import type { I2cBus } from '../../hal/i2c.ts';
+import { Ads1115, ADS1115_DEFAULT_ADDRESS } from './ads1115.ts';
+import { conductanceFromVolts, GROVE_GSR_DEFAULT, sweatFromConductance, type GroveGsrCalibration } from './gsr.ts';
+import { Mpu6050, MPU6050_DEFAULT_ADDRESS } from './mpu6050.ts';
+import { StepCounter } from './steps.ts';
+import { fahrenheitFromCelsius, StressClassifier, type StressAssessment, type StressFeatures } from './stress.ts';
+
+export type StressFault =
+  | 'settling'
+  | 'accelerometer' // MPU-6050 absent or not answering
+  | 'adc' // ADS1115 absent, busy or not answering
+  | 'gsr-no-contact'
+  | 'gsr-saturated'
+  | 'gsr-out-of-range'
+  | 'skin-temp-sensor';
+
+export type StressReading =
+  | { kind: 'ok'; assessment: StressAssessment; features: StressFeatures; skinConductanceUs: number; skinTempC: number; at: number }
+  | { kind: 'fault'; fault: StressFault; at: number };
+
+export interface StressMonitorOptions {
+  mpuAddress?: number;
+  adsAddress?: number;
+  gsrChannel?: 0 | 1 | 2 | 3;
+  skinTempChannel?: 0 | 1 | 2 | 3;
+  gsrCalibration?: GroveGsrCalibration;
+  /** Known error of the skin LM35, °C (subtracted). */
+  skinTempOffsetC?: number;
+  accelPeriodMs?: number;
+  slowPeriodMs?: number;
+  /** Time constant of the tonic conductance and skin temperature averages, s. */
+  smoothingS?: number;
+}
+
+/** Plausible skin temperatures for a worn probe, °C (outside: detached or faulty). */
+const SKIN_MIN_C = 15;
+const SKIN_MAX_C = 42;
+const SETTLE_MS = 20_000;
+
+class Ema {
+  value = Number.NaN;
+  since = Number.NaN;
+  private lastT = Number.NaN;
+  constructor(private readonly tauMs: number) {}
+  push(tMs: number, x: number): void {
+    if (Number.isNaN(this.value)) {
+      this.value = x;
+      this.since = tMs;
+    } else this.value += (x - this.value) * (1 - Math.exp(-(tMs - this.lastT) / this.tauMs));
+    this.lastT = tMs;
+  }
+  reset(): void {
+    this.value = Number.NaN;
+    this.since = Number.NaN;
+  }
+  settled(nowMs: number): boolean {
+    return !Number.isNaN(this.value) && nowMs - this.since >= SETTLE_MS;
+  }
+}
+
+export class StressMonitor {
+  readonly steps = new StepCounter();
+  private readonly classifier = new StressClassifier();
+  private readonly mpu: Mpu6050;
+  private readonly ads: Ads1115;
+  private readonly conductance: Ema;
+  private readonly skinTemp: Ema;
+  private running = false;
+  private accelFault = false;
+  private adcFault = false;
+  private gsrFault: StressFault | null = null;
+  private tempFault = false;
+  private readonly opts: Required<Omit<StressMonitorOptions, 'mpuAddress' | 'adsAddress'>>;
+
+  constructor(bus: I2cBus, private readonly scheduler: Scheduler, opts: StressMonitorOptions = {}) {
+    this.mpu = new Mpu6050(bus, opts.mpuAddress ?? MPU6050_DEFAULT_ADDRESS);
+    this.ads = new Ads1115(bus, scheduler, opts.adsAddress ?? ADS1115_DEFAULT_ADDRESS);
+    this.opts = {
+      gsrChannel: opts.gsrChannel ?? 0,
+      skinTempChannel: opts.skinTempChannel ?? 1,
+      gsrCalibration: opts.gsrCalibration ?? GROVE_GSR_DEFAULT,
+      skinTempOffsetC: opts.skinTempOffsetC ?? 0,
+      accelPeriodMs: opts.accelPeriodMs ?? 40,
+      slowPeriodMs: opts.slowPeriodMs ?? 500,
+      smoothingS: opts.smoothingS ?? 10,
+    };
+    this.conductance = new Ema(this.opts.smoothingS * 1000);
+    this.skinTemp = new Ema(this.opts.smoothingS * 1000);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.accelLoop();
+    void this.slowLoop();
+  }
+
+  stop(): void {
+    this.running = false;
+  }
+
+  /** Waits until the next multiple of the period (fixed rate, no drift from I2C latency). */
+  private async tick(start: number, n: number, periodMs: number): Promise<void> {
+    const due = start + n * periodMs;
+    await this.scheduler.sleep(Math.max(0, due - this.scheduler.now()));
+  }
+
+  private async accelLoop(): Promise<void> {
+    let initialised = false;
+    const start = this.scheduler.now();
+    for (let n = 1; this.running; n++) {
+      await this.tick(start, n, this.opts.accelPeriodMs);
+      if (!this.running) break;
+      if (!initialised) {
+        // Retry the identity check and set-up about once a second after a failure.
+        if (n % Math.max(1, Math.round(1000 / this.opts.accelPeriodMs)) !== 1 && this.accelFault) continue;
+        const r = await this.mpu.init();
+        initialised = r.ok;
+        this.accelFault = !r.ok;
+        continue;
+      }
+      const a = await this.mpu.readAcceleration();
+      if (!a.ok) {
+        this.accelFault = true;
+        initialised = false;
+        continue;
+      }
+      this.accelFault = false;
+      this.steps.push(this.scheduler.now(), a.value.xG, a.value.yG, a.value.zG);
+    }
+  }
+
+  private async slowLoop(): Promise<void> {
+    const start = this.scheduler.now();
+    for (let n = 1; this.running; n++) {
+      await this.tick(start, n, this.opts.slowPeriodMs);
+      if (!this.running) break;
+      const g = await this.ads.readSingleEnded(this.opts.gsrChannel, 4.096, 128);
+      const t = await this.ads.readSingleEnded(this.opts.skinTempChannel, 1.024, 128);
+      const now = this.scheduler.now();
+      this.adcFault = !g.ok && g.error !== 'saturated' || !t.ok && t.error !== 'saturated';
+      if (this.adcFault) continue;
+      const c = g.ok ? conductanceFromVolts(g.volts, this.opts.gsrCalibration) : ({ kind: 'fault', fault: 'saturated' } as const);
+      if (c.kind === 'ok') {
+        this.gsrFault = null;
+        this.conductance.push(now, c.conductanceUs);
+      } else {
+        this.gsrFault = c.fault === 'no-contact' ? 'gsr-no-contact' : c.fault === 'saturated' ? 'gsr-saturated' : 'gsr-out-of-range';
+        this.conductance.reset();
+      }
+      // LM35: 10 mV/°C; on the ±1.024 V range one code is 31 µV = 0.003 °C.
+      const tempC = t.ok ? t.volts * 100 - this.opts.skinTempOffsetC : Number.NaN;
+      if (tempC >= SKIN_MIN_C && tempC <= SKIN_MAX_C) {
+        this.tempFault = false;
+        this.skinTemp.push(now, tempC);
+      } else {
+        this.tempFault = true;
+        this.skinTemp.reset();
+      }
+    }
+  }
+
+  reading(): StressReading {
+    const at = this.scheduler.now();
+    if (this.accelFault) return { kind: 'fault', fault: 'accelerometer', at };
+    if (this.adcFault) return { kind: 'fault', fault: 'adc', at };
+    if (this.gsrFault) return { kind: 'fault', fault: this.gsrFault, at };
+    if (this.tempFault) return { kind: 'fault', fault: 'skin-temp-sensor', at };
+    const cadence = this.steps.stepsPerMin(at);
+    if (cadence.kind !== 'ok' || !this.conductance.settled(at) || !this.skinTemp.settled(at)) return { kind: 'fault', fault: 'settling', at };
+    const features: StressFeatures = {
+      stepsPerMin: cadence.stepsPerMin,
+      sweat: sweatFromConductance(this.conductance.value),
+      skinTempF: fahrenheitFromCelsius(this.skinTemp.value),
+    };
+    const r = this.classifier.assess(features);
+    if (r.kind !== 'ok') return { kind: 'fault', fault: 'settling', at };
+    return { kind: 'ok', assessment: r.assessment, features, skinConductanceUs: this.conductance.value, skinTempC: this.skinTemp.value, at };
+  }
+}
