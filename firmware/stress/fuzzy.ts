@@ -141,6 +141,19 @@ export class MamdaniSystem<I extends string, O extends string> {
       s *= r.weight;
       if (s > heights[r.output]!) heights[r.output] = s;
     }
+    const strengths = {} as Record<O, number>;
+    this.outputTerms.forEach((t, k) => {
+      strengths[t] = heights[k]!;
+    });
+    return { crisp: this.centroidOfHeights(heights), strengths, fuzzified };
+  }
+
+  /** The centroid the system gives when its output terms are clipped at these heights. */
+  centroid(strengths: Readonly<Partial<Record<O, number>>>): number {
+    return this.centroidOfHeights(Float64Array.from(this.outputTerms, (t) => strengths[t] ?? 0));
+  }
+
+  private centroidOfHeights(heights: Float64Array): number {
     const n = this.grid.length;
     let num = 0;
     let den = 0;
@@ -153,10 +166,6 @@ export class MamdaniSystem<I extends string, O extends string> {
       num += mu * this.grid[i]!;
       den += mu;
     }
-    const strengths = {} as Record<O, number>;
-    this.outputTerms.forEach((t, k) => {
-      strengths[t] = heights[k]!;
-    });
-    return { crisp: den > 0 ? num / den : Number.NaN, strengths, fuzzified };
+    return den > 0 ? num / den : Number.NaN;
   }
 }

@@ -6,8 +6,12 @@
 //   steps/min   low 0-91     normal 92-129    high 130-200   (crossovers 91.5, 129.5; ramps ±7.5)
 //   sweat       low 10-15    normal 15-20     high 20-30     (crossovers 15, 20; ramps ±1.5)
 //   skin °F     low 79-84    normal 84-95     high 95-99     (crossovers 84, 95; ramps ±1.5)
-// The output (a crisp score 0-100, centroid) has sets low / normal / high; the level is read from
-// the score at the output sets' crossovers (35 and 65).
+// The output (a crisp score 0-100, centroid) has sets low / normal / high. The level is read from
+// the score with thresholds at the centroid of two neighbouring output sets fired equally (0.5
+// each): the score an input exactly on a published boundary produces when the rule outcome
+// changes there. So the level flips where Table I puts the boundary (between 91 and 92 steps/min,
+// at 15 and 20 sweat, at 84 and 95 °F), not a few units off as fixed thresholds at the output
+// sets' crossovers (35/65) would make it, the output sets being asymmetric.
 //
 // The rule base encodes why the skin sweats. Sweating with cold skin and no movement is the
 // sympathetic stress pattern (sudomotor activity with cutaneous vasoconstriction). Sweating while
@@ -74,9 +78,6 @@ const STRESS: LinguisticVariable<StressLevel> = {
 
 export const STRESS_VARIABLES = { stepsPerMin: STEPS, sweat: SWEAT, skinTempF: SKIN_TEMP_F, stress: STRESS } as const;
 
-/** Score thresholds between levels: where the output sets cross. */
-export const LEVEL_THRESHOLDS = { lowBelow: 35, highAbove: 65 } as const;
-
 /**
  * The 27 rules, indexed [steps][sweat][skin temperature] (each low, normal, high). Reading guide:
  * steps high -> always normal (exertion explains sweat and warm skin); steps low or normal with
@@ -104,6 +105,15 @@ export const STRESS_RULES: readonly FuzzyRule<Input, StressLevel>[] = STRESS_LEV
   STRESS_LEVELS.flatMap((sweat) => STRESS_LEVELS.map((skinTempF) => ({ when: { stepsPerMin: steps, sweat, skinTempF }, then: TABLE[steps][sweat][skinTempF] }))),
 );
 
+const SYSTEM = new MamdaniSystem<Input, StressLevel>({ stepsPerMin: STEPS, sweat: SWEAT, skinTempF: SKIN_TEMP_F }, STRESS, STRESS_RULES);
+
+/** Score thresholds between levels (≈ 32.4 and 67.6 with these sets). */
+export const LEVEL_THRESHOLDS = {
+  lowBelow: SYSTEM.centroid({ low: 0.5, normal: 0.5 }),
+  highAbove: SYSTEM.centroid({ normal: 0.5, high: 0.5 }),
+} as const;
+
+/** The level of a score; a score exactly on a threshold is the middle level. */
 export function levelOfScore(score: number): StressLevel {
   return score < LEVEL_THRESHOLDS.lowBelow ? 'low' : score > LEVEL_THRESHOLDS.highAbove ? 'high' : 'normal';
 }
@@ -111,7 +121,7 @@ export function levelOfScore(score: number): StressLevel {
 export const fahrenheitFromCelsius = (tempC: number): number => (tempC * 9) / 5 + 32;
 
 export class StressClassifier {
-  private readonly system = new MamdaniSystem<Input, StressLevel>({ stepsPerMin: STEPS, sweat: SWEAT, skinTempF: SKIN_TEMP_F }, STRESS, STRESS_RULES);
+  private readonly system = SYSTEM;
 
   assess(f: StressFeatures): StressResult {
     for (const k of ['stepsPerMin', 'sweat', 'skinTempF'] as const) {

@@ -132,8 +132,13 @@ export interface ActivityTruth {
 const TAU_CADENCE_MS = 5_000;
 const TAU_SCL_MS = 40_000;
 const TAU_SKIN_MS = 120_000;
-const SCR_RISE_MS = 1_000;
-const SCR_DECAY_MS = 4_000;
+export const SCR_RISE_MS = 1_000;
+export const SCR_DECAY_MS = 4_000;
+
+/** Conductance of one phasic response of amplitude ampUs, dMs after its onset, µS. */
+export function scrShapeUs(ampUs: number, dMs: number): number {
+  return dMs > 0 ? ampUs * (1 - Math.exp(-dMs / SCR_RISE_MS)) * Math.exp(-dMs / SCR_DECAY_MS) : 0;
+}
 
 interface Scr {
   at: number;
@@ -212,10 +217,7 @@ export class ActivityPhysiology {
   truth(tMs: number): ActivityTruth {
     this.advance(tMs);
     let phasic = 0;
-    for (const r of this.scrs) {
-      const d = tMs - r.at;
-      if (d > 0) phasic += r.amp * (1 - Math.exp(-d / SCR_RISE_MS)) * Math.exp(-d / SCR_DECAY_MS);
-    }
+    for (const r of this.scrs) phasic += scrShapeUs(r.amp, tMs - r.at);
     return { state: this.stateAt(tMs), cadenceSpm: this.cadence, skinTempC: this.skin, sclUs: this.scl, conductanceUs: this.scl + phasic };
   }
 
