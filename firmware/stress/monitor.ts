@@ -4,6 +4,13 @@
 // skin temperature at 2 Hz), never on the per-sample path of the ECG and cuff. Every reading is
 // either an assessment with its input features or a fault; the level is informational only
 // (never an alarm, never an escalation).
+//
+// Recovery from exertion: sweat and skin temperature lag activity by minutes, while steps stop at
+// once. Right after a run the skin is still wet and warm with few steps, which the rules would
+// call stress. So the steps input is the larger of the last minute's steps and a peak-hold of
+// recent cadence decaying with a 3 min time constant (exertion memory): after 160 steps/min it
+// stays "normal or high" for ~2 min and is "low" after ~4 min. The cost: acute stress in the
+// first minutes after exercise is masked.
 import type { Scheduler } from '../../hal/clock.ts';
 import type { I2cBus } from '../../hal/i2c.ts';
 import { Ads1115, ADS1115_DEFAULT_ADDRESS } from './ads1115.ts';
@@ -22,7 +29,17 @@ export type StressFault =
   | 'skin-temp-sensor';
 
 export type StressReading =
-  | { kind: 'ok'; assessment: StressAssessment; features: StressFeatures; skinConductanceUs: number; skinTempC: number; at: number }
+  | {
+      kind: 'ok';
+      assessment: StressAssessment;
+      /** The classifier's inputs (stepsPerMin includes the exertion memory). */
+      features: StressFeatures;
+      /** Steps counted in the last minute. */
+      measuredStepsPerMin: number;
+      skinConductanceUs: number;
+      skinTempC: number;
+      at: number;
+    }
   | { kind: 'fault'; fault: StressFault; at: number };
 
 export interface StressMonitorOptions {
@@ -37,6 +54,8 @@ export interface StressMonitorOptions {
   slowPeriodMs?: number;
   /** Time constant of the tonic conductance and skin temperature averages, s. */
   smoothingS?: number;
+  /** Time constant of the exertion memory, s (0 disables it). */
+  exertionMemoryS?: number;
 }
 
 /** Plausible skin temperatures for a worn probe, °C (outside: detached or faulty). */
@@ -77,6 +96,8 @@ export class StressMonitor {
   private adcFault = false;
   private gsrFault: StressFault | null = null;
   private tempFault = false;
+  private exertionSpm = 0;
+  private exertionAt = Number.NaN;
   private readonly opts: Required<Omit<StressMonitorOptions, 'mpuAddress' | 'adsAddress'>>;
 
   constructor(bus: I2cBus, private readonly scheduler: Scheduler, opts: StressMonitorOptions = {}) {
@@ -90,6 +111,7 @@ export class StressMonitor {
       accelPeriodMs: opts.accelPeriodMs ?? 40,
       slowPeriodMs: opts.slowPeriodMs ?? 500,
       smoothingS: opts.smoothingS ?? 10,
+      exertionMemoryS: opts.exertionMemoryS ?? 180,
     };
     this.conductance = new Ema(this.opts.smoothingS * 1000);
     this.skinTemp = new Ema(this.opts.smoothingS * 1000);
@@ -145,6 +167,7 @@ export class StressMonitor {
       const g = await this.ads.readSingleEnded(this.opts.gsrChannel, 4.096, 128);
       const t = await this.ads.readSingleEnded(this.opts.skinTempChannel, 1.024, 128);
       const now = this.scheduler.now();
+      this.updateExertion(now);
       this.adcFault = !g.ok && g.error !== 'saturated' || !t.ok && t.error !== 'saturated';
       if (this.adcFault) continue;
       const c = g.ok ? conductanceFromVolts(g.volts, this.opts.gsrCalibration) : ({ kind: 'fault', fault: 'saturated' } as const);
@@ -167,6 +190,19 @@ export class StressMonitor {
     }
   }
 
+  private exertionNow(now: number): number {
+    const tau = this.opts.exertionMemoryS * 1000;
+    if (Number.isNaN(this.exertionAt) || tau <= 0) return 0;
+    return this.exertionSpm * Math.exp(-Math.max(0, now - this.exertionAt) / tau);
+  }
+
+  private updateExertion(now: number): void {
+    const c = this.steps.stepsPerMin(now);
+    if (c.kind !== 'ok') return;
+    this.exertionSpm = Math.max(c.stepsPerMin, this.exertionNow(now));
+    this.exertionAt = now;
+  }
+
   reading(): StressReading {
     const at = this.scheduler.now();
     if (this.accelFault) return { kind: 'fault', fault: 'accelerometer', at };
@@ -176,12 +212,12 @@ export class StressMonitor {
     const cadence = this.steps.stepsPerMin(at);
     if (cadence.kind !== 'ok' || !this.conductance.settled(at) || !this.skinTemp.settled(at)) return { kind: 'fault', fault: 'settling', at };
     const features: StressFeatures = {
-      stepsPerMin: cadence.stepsPerMin,
+      stepsPerMin: Math.max(cadence.stepsPerMin, this.exertionNow(at)),
       sweat: sweatFromConductance(this.conductance.value),
       skinTempF: fahrenheitFromCelsius(this.skinTemp.value),
     };
     const r = this.classifier.assess(features);
     if (r.kind !== 'ok') return { kind: 'fault', fault: 'settling', at };
-    return { kind: 'ok', assessment: r.assessment, features, skinConductanceUs: this.conductance.value, skinTempC: this.skinTemp.value, at };
+    return { kind: 'ok', assessment: r.assessment, features, measuredStepsPerMin: cadence.stepsPerMin, skinConductanceUs: this.conductance.value, skinTempC: this.skinTemp.value, at };
   }
 }
