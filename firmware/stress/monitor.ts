@@ -99,6 +99,10 @@ export class StressMonitor {
   private exertionSpm = 0;
   private exertionAt = Number.NaN;
   private readonly opts: Required<Omit<StressMonitorOptions, 'mpuAddress' | 'adsAddress'>>;
+  /** The GSR bridge calibration in use (store it in EEPROM after calibrateGsrOpenCircuit()). */
+  get gsrCalibration(): GroveGsrCalibration {
+    return this.opts.gsrCalibration;
+  }
 
   constructor(bus: I2cBus, private readonly scheduler: Scheduler, opts: StressMonitorOptions = {}) {
     this.mpu = new Mpu6050(bus, opts.mpuAddress ?? MPU6050_DEFAULT_ADDRESS);
@@ -126,6 +130,34 @@ export class StressMonitor {
 
   stop(): void {
     this.running = false;
+  }
+
+  /**
+   * Measures the Grove board's open-circuit output (electrodes OFF the skin) and uses it as Vo.
+   * Every 10 mV of trimmer error shifts a 2 µS reading by about 0.1 µS (5 %), so this is worth
+   * doing once per board. Only while the monitor is stopped (it owns the ADS1115 when running).
+   * Refuses a level more than 150 mV from Vcc/2 (a board trimmed that far off, or electrodes on
+   * moist skin or shorted) or one that moves by over 5 mV (electrodes being handled). It cannot
+   * tell dry skin (< 1 µS reads within 100 mV of Vo) from open electrodes: the procedure is that
+   * the user takes them off.
+   */
+  async calibrateGsrOpenCircuit(samples = 8): Promise<{ ok: true; openCircuitV: number } | { ok: false; error: 'running' | 'adc' | 'out-of-range' | 'unstable' }> {
+    if (this.running) return { ok: false, error: 'running' };
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    let sum = 0;
+    for (let i = 0; i < samples; i++) {
+      const r = await this.ads.readSingleEnded(this.opts.gsrChannel, 4.096, 128);
+      if (!r.ok) return { ok: false, error: 'adc' };
+      lo = Math.min(lo, r.volts);
+      hi = Math.max(hi, r.volts);
+      sum += r.volts;
+    }
+    const v = sum / samples;
+    if (v < 2.35 || v > 2.65) return { ok: false, error: 'out-of-range' };
+    if (hi - lo > 0.005) return { ok: false, error: 'unstable' };
+    this.opts.gsrCalibration = { ...this.opts.gsrCalibration, openCircuitV: v };
+    return { ok: true, openCircuitV: v };
   }
 
   /** Waits until the next multiple of the period (fixed rate, no drift from I2C latency). */

@@ -24,6 +24,8 @@ export interface StressRigOptions {
   subject?: StressSubject;
   /** Thermal time constant of the skin probe, s (a small taped probe: ~20 s). */
   skinProbeTauS?: number;
+  /** Grove GSR trimmer error, V (open-circuit output = 2.5 V + this). */
+  gsrTrimErrorV?: number;
 }
 
 export class StressRig {
@@ -38,7 +40,7 @@ export class StressRig {
     this.physiology = new ActivityPhysiology(scenario, opts.rng.fork('physiology'), opts.subject);
     this.mpu = new Mpu6050Model((t) => this.physiology.accelerationG(t), { rng: opts.rng.fork('mpu6050') });
     this.ads = new Ads1115Model({ rng: opts.rng.fork('ads1115') });
-    this.gsr = new GroveGsr((t) => this.physiology.conductanceUs(t), { rng: opts.rng.fork('gsr') });
+    this.gsr = new GroveGsr((t) => this.physiology.conductanceUs(t), { rng: opts.rng.fork('gsr'), trimErrorV: opts.gsrTrimErrorV ?? 0 });
     this.skinProbe = new Lm35((t) => this.physiology.skinTempC(t), { rng: opts.rng.fork('skin-lm35'), timeConstantS: opts.skinProbeTauS ?? 20 });
     this.ads.connect(STRESS_BUS.gsrChannel, (t) => this.gsr.outputV(t));
     this.ads.connect(STRESS_BUS.skinTempChannel, (t) => this.skinProbe.outputV(t));

@@ -134,6 +134,44 @@ test('the monitor shares the bus politely: about 100 transactions a second at 10
   r.monitor.stop();
 });
 
+test('GSR open-circuit calibration removes a trimmer error (+60 mV: a resting SCL reads ~20 % low)', async () => {
+  const clock = new VirtualClock({ yieldEveryMs: 1000 });
+  const bus = new SimI2cBus(clock);
+  const sensors = new StressRig(bus, { scenario: 'rest', rng: new Rng(21), gsrTrimErrorV: 0.06 });
+  const monitor = new StressMonitor(bus, clock);
+  const settle = async <T,>(p: Promise<T>): Promise<T> => {
+    let v: { value: T } | null = null;
+    void p.then((x) => (v = { value: x }));
+    while (!v) await clock.runFor(10);
+    return (v as { value: T }).value;
+  };
+  sensors.gsr.fault = 'electrodes-off';
+  const cal = await settle(monitor.calibrateGsrOpenCircuit());
+  assert.ok(cal.ok && Math.abs(cal.openCircuitV - 2.56) < 0.002, JSON.stringify(cal));
+  assert.is(monitor.gsrCalibration.openCircuitV, cal.ok ? cal.openCircuitV : Number.NaN);
+  sensors.gsr.fault = 'shorted';
+  assert.equal(await settle(monitor.calibrateGsrOpenCircuit()), { ok: false, error: 'out-of-range' }, 'shorted: not an open circuit');
+  sensors.gsr.fault = 'none';
+  monitor.start();
+  assert.equal(await settle(monitor.calibrateGsrOpenCircuit()), { ok: false, error: 'running' });
+  await clock.runUntil(120_000);
+  const r = monitor.reading();
+  const truth = sensors.physiology.truth(clock.now());
+  assert.ok(r.kind === 'ok' && Math.abs(r.skinConductanceUs - truth.sclUs) < 0.08 * truth.sclUs, `${r.kind === 'ok' ? r.skinConductanceUs : r.fault} vs ${truth.sclUs}`);
+  monitor.stop();
+  // Without calibration the same board reads low.
+  const clock2 = new VirtualClock({ yieldEveryMs: 1000 });
+  const bus2 = new SimI2cBus(clock2);
+  const s2 = new StressRig(bus2, { scenario: 'rest', rng: new Rng(21), gsrTrimErrorV: 0.06 });
+  const m2 = new StressMonitor(bus2, clock2);
+  m2.start();
+  await clock2.runUntil(120_000);
+  const r2 = m2.reading();
+  const t2 = s2.physiology.truth(clock2.now());
+  assert.ok(r2.kind === 'ok' && r2.skinConductanceUs < 0.85 * t2.sclUs, `uncalibrated ${r2.kind === 'ok' ? r2.skinConductanceUs : r2.fault} vs ${t2.sclUs}`);
+  m2.stop();
+});
+
 test('same seed, same readings', async () => {
   const run = async () => {
     const r = rig('day', 77);
