@@ -7,6 +7,8 @@ import { VirtualClock } from '../../sim/clock.ts';
 import { SimI2cBus } from '../../sim/i2c-bus.ts';
 import { Rng } from '../../sim/rng.ts';
 import { StressRig, STRESS_BUS } from '../../sim/stress/rig.ts';
+import { World } from '../../sim/world.ts';
+import { PinError } from '../../hal/board.ts';
 import { StressMonitor, type StressReading } from '../../firmware/stress/monitor.ts';
 import type { StressLevel } from '../../firmware/stress/stress.ts';
 
@@ -170,6 +172,21 @@ test('GSR open-circuit calibration removes a trimmer error (+60 mV: a resting SC
   const t2 = s2.physiology.truth(clock2.now());
   assert.ok(r2.kind === 'ok' && r2.skinConductanceUs < 0.85 * t2.sclUs, `uncalibrated ${r2.kind === 'ok' ? r2.skinConductanceUs : r2.fault} vs ${t2.sclUs}`);
   m2.stop();
+});
+
+test('in a World: the Uno\'s I2C bus (A4/A5) carries the stress sensors beside the patient model', async () => {
+  const clock = new VirtualClock({ yieldEveryMs: 1000 });
+  const bus = new SimI2cBus(clock);
+  const world = new World({ scenario: 'normal', seed: 5, clock, i2c: bus });
+  const sensors = new StressRig(bus, { scenario: 'acute-stress', rng: world.rng.fork('stress') });
+  const monitor = new StressMonitor(world.uno.i2c(), world.uno.scheduler);
+  assert.throws(() => world.uno.analogIn('A4'), (e: unknown) => e instanceof PinError, 'A4 is the I2C bus now');
+  monitor.start();
+  await world.runUntil(600_000);
+  const r = monitor.reading();
+  assert.ok(r.kind === 'ok' && r.assessment.level === 'high', JSON.stringify(r));
+  assert.is(sensors.physiology.stateAt(clock.now()), 'acute-stress');
+  monitor.stop();
 });
 
 test('same seed, same readings', async () => {
