@@ -1,7 +1,8 @@
 // The stress monitor: the MPU-6050 (steps) and the ADS1115 (Grove GSR on AIN0, skin LM35 on AIN1)
 // share the I2C bus with the LCD backpack. HAL I2C reads are asynchronous, so the sensors are
-// polled by two async loops that sleep on the board's scheduler (accelerometer at 25 Hz, GSR and
-// skin temperature at 2 Hz), never on the per-sample path of the ECG and cuff. Every reading is
+// polled by two async loops that sleep on the board's scheduler (the accelerometer's FIFO every
+// 200 ms, five 25 Hz samples a burst; GSR and skin temperature at 2 Hz), never on the per-sample
+// path of the ECG and cuff. Every reading is
 // either an assessment with its input features or a fault; the level is informational only
 // (never an alarm, never an escalation).
 //
@@ -15,7 +16,7 @@ import type { Scheduler } from '../../hal/clock.ts';
 import type { I2cBus } from '../../hal/i2c.ts';
 import { Ads1115, ADS1115_DEFAULT_ADDRESS } from './ads1115.ts';
 import { conductanceFromVolts, GROVE_GSR_DEFAULT, sweatFromConductance, type GroveGsrCalibration } from './gsr.ts';
-import { Mpu6050, MPU6050_DEFAULT_ADDRESS } from './mpu6050.ts';
+import { Mpu6050, MPU6050_DEFAULT_ADDRESS, MPU6050_SAMPLE_PERIOD_MS } from './mpu6050.ts';
 import { StepCounter } from './steps.ts';
 import { fahrenheitFromCelsius, StressClassifier, type StressAssessment, type StressFeatures } from './stress.ts';
 
@@ -50,6 +51,7 @@ export interface StressMonitorOptions {
   gsrCalibration?: GroveGsrCalibration;
   /** Known error of the skin LM35, °C (subtracted). */
   skinTempOffsetC?: number;
+  /** How often the accelerometer FIFO is emptied, ms (1024 bytes hold 6.8 s). */
   accelPeriodMs?: number;
   slowPeriodMs?: number;
   /** Time constant of the tonic conductance and skin temperature averages, s. */
@@ -97,6 +99,8 @@ export class StressMonitor {
   private gsrFault: StressFault | null = null;
   private tempFault = false;
   private exertionSpm = 0;
+  /** Time stamp for the next FIFO sample, ms. */
+  private nextSampleT = Number.NaN;
   private exertionAt = Number.NaN;
   private readonly opts: Required<Omit<StressMonitorOptions, 'mpuAddress' | 'adsAddress'>>;
   /** The GSR bridge calibration in use (store it in EEPROM after calibrateGsrOpenCircuit()). */
@@ -112,7 +116,7 @@ export class StressMonitor {
       skinTempChannel: opts.skinTempChannel ?? 1,
       gsrCalibration: opts.gsrCalibration ?? GROVE_GSR_DEFAULT,
       skinTempOffsetC: opts.skinTempOffsetC ?? 0,
-      accelPeriodMs: opts.accelPeriodMs ?? 40,
+      accelPeriodMs: opts.accelPeriodMs ?? 200,
       slowPeriodMs: opts.slowPeriodMs ?? 500,
       smoothingS: opts.smoothingS ?? 10,
       exertionMemoryS: opts.exertionMemoryS ?? 180,
@@ -180,14 +184,27 @@ export class StressMonitor {
         this.accelFault = !r.ok;
         continue;
       }
-      const a = await this.mpu.readAcceleration();
+      const a = await this.mpu.readFifo();
       if (!a.ok) {
         this.accelFault = true;
         initialised = false;
         continue;
       }
       this.accelFault = false;
-      this.steps.push(this.scheduler.now(), a.value.xG, a.value.yG, a.value.zG);
+      // Samples are one chip period apart: stamp them by counting on from the previous batch, and
+      // re-anchor to the scheduler only when that count drifts over two periods from it (start,
+      // overflow, clock drift between chip and host).
+      const batch = a.value.samples;
+      if (a.value.overflowed) this.nextSampleT = Number.NaN;
+      if (batch.length === 0) continue;
+      const now = this.scheduler.now();
+      const P = MPU6050_SAMPLE_PERIOD_MS;
+      const lastT = this.nextSampleT + (batch.length - 1) * P;
+      if (Number.isNaN(lastT) || Math.abs(lastT - now) > 2 * P) this.nextSampleT = now - (batch.length - 1) * P;
+      for (const s of batch) {
+        this.steps.push(this.nextSampleT, s.xG, s.yG, s.zG);
+        this.nextSampleT += P;
+      }
     }
   }
 

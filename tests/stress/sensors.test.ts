@@ -115,10 +115,10 @@ test('ADS1115: an absent converter is a typed error, not a reading', async () =>
   assert.equal(r, { ok: false, error: 'nack' });
 });
 
-function mpuRig(source: (t: number) => readonly [number, number, number]) {
+function mpuRig(source: (t: number) => readonly [number, number, number], noiseUgPerRtHz = 400) {
   const clock = new VirtualClock();
   const bus = new SimI2cBus(clock);
-  const model = new Mpu6050Model(source, { rng: new Rng(3), offsetG: [0, 0, 0] });
+  const model = new Mpu6050Model(source, { rng: new Rng(3), offsetG: [0, 0, 0], noiseUgPerRtHz });
   bus.attach(0x68, model);
   return { clock, bus, model, mpu: new Mpu6050(bus) };
 }
@@ -149,6 +149,39 @@ test('MPU-6050: data registers update on the 25 Hz sample grid, and clip at ±4 
   const a = await settle(clock, mpu.readAcceleration());
   assert.ok(a.ok && Math.abs(a.value.xG - 0.25) < 0.01, JSON.stringify(a));
   assert.ok(a.ok && a.value.zG > 3.99 && a.value.zG < 4.0001, 'clipped at +4 g');
+});
+
+test('MPU-6050 FIFO: every 25 Hz sample once, in order, in bursts of <= 30 bytes; overflow reported and reset', async () => {
+  // x counts the samples: sample k (at k * 40 ms) reads k mg.
+  const { clock, bus, model, mpu } = mpuRig((t) => [Math.round(t / 40) / 1000, 0, 1], 0);
+  const sizes: number[] = [];
+  const read = bus.read.bind(bus);
+  bus.read = (a: number, n: number) => {
+    sizes.push(n);
+    return read(a, n);
+  };
+  await clock.runUntil(1000); // asleep: nothing queued, and none of this time is made up later
+  assert.ok((await settle(clock, mpu.init())).ok);
+  const seen: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    await clock.runFor(i % 3 === 0 ? 530 : 170); // irregular polling
+    const b = await settle(clock, mpu.readFifo());
+    assert.ok(b.ok && !b.value.overflowed);
+    if (b.ok) for (const s of b.value.samples) seen.push(Math.round(s.xG * 1000));
+  }
+  assert.is(seen.length, 148, '5.92 s of polling at 25 Hz');
+  for (let i = 1; i < seen.length; i++) assert.is(seen[i], seen[i - 1]! + 1, `sample ${i}: ${seen[i - 1]} then ${seen[i]}`);
+  assert.ok(seen[0]! >= 25 && seen[0]! <= 32, `first sample at ${seen[0]! * 40} ms: after the wake-up, not during sleep`);
+  assert.ok(Math.max(...sizes) <= 30, `largest read ${Math.max(...sizes)}`);
+  // Not read for 8 s: more than 1024 bytes -> overflow, reported once, FIFO reset.
+  await clock.runFor(8000);
+  const over = await settle(clock, mpu.readFifo());
+  assert.equal(over, { ok: true, value: { samples: [], overflowed: true } });
+  assert.ok(model.fifoOverflows > 0);
+  await clock.runFor(400);
+  const after = await settle(clock, mpu.readFifo());
+  assert.ok(after.ok && !after.value.overflowed && after.value.samples.length >= 9 && after.value.samples.length <= 11, JSON.stringify(after.ok && after.value.samples.length));
+  if (after.ok) for (let i = 1; i < after.value.samples.length; i++) assert.ok(Math.abs(after.value.samples[i]!.xG - after.value.samples[i - 1]!.xG - 0.001) < 2e-4, 'aligned frames after the reset');
 });
 
 test('MPU-6050: a different part at 0x68 is wrong-device; none is nack', async () => {
