@@ -17,6 +17,8 @@ import { labelledSet, LABEL_OF_STATE } from '../../sim/stress/labelled-set.ts';
 import { StressRig } from '../../sim/stress/rig.ts';
 import { sweatFromConductance } from '../../firmware/stress/gsr.ts';
 import { StressMonitor } from '../../firmware/stress/monitor.ts';
+import { stressLcdLine } from '../../firmware/stress/lcd-line.ts';
+import { ACTIVITY_SCENARIOS } from '../../sim/stress/activity.ts';
 import { fahrenheitFromCelsius, StressClassifier, STRESS_LEVELS, type StressFeatures, type StressLevel } from '../../firmware/stress/stress.ts';
 
 export type Confusion = Record<StressLevel, Record<StressLevel, number>>;
@@ -192,6 +194,31 @@ export async function evaluateStress(samples: number, seed: number, chainSubject
   };
 }
 
+/** One subject through a scenario, a line every stepS: truth, the monitor's features, LCD line. */
+export async function traceScenario(scenario: string, seed: number, minutes: number, stepS: number): Promise<string[]> {
+  const sc = ACTIVITY_SCENARIOS.find((x) => x.name === scenario);
+  if (!sc) throw new UsageError(`unknown scenario '${scenario}'; known: ${ACTIVITY_SCENARIOS.map((x) => x.name).join(', ')}`);
+  const clock = new VirtualClock({ yieldEveryMs: 1000 });
+  const bus = new SimI2cBus(clock);
+  const rig = new StressRig(bus, { scenario: sc, rng: new Rng(seed) });
+  const monitor = new StressMonitor(bus, clock);
+  monitor.start();
+  const lines = [`scenario ${sc.name} (${sc.description}), seed ${seed}`, '  time  state         truth: steps/min  G µS  skin °F | measured: steps (input)  sweat  skin °F | LCD'];
+  for (let t = stepS; t <= minutes * 60; t += stepS) {
+    await clock.runUntil(t * 1000);
+    const tr = rig.physiology.truth(clock.now());
+    const r = monitor.reading();
+    const mm = `${String(Math.floor(t / 60)).padStart(3)}:${String(t % 60).padStart(2, '0')}`;
+    const truth = `${tr.cadenceSpm.toFixed(0).padStart(16)} ${tr.conductanceUs.toFixed(2).padStart(5)} ${(tr.skinTempC * 1.8 + 32).toFixed(1).padStart(8)}`;
+    const steps = r.kind === 'ok' ? `${r.measuredStepsPerMin.toFixed(0)} (${r.features.stepsPerMin.toFixed(0)})` : '';
+    const meas = r.kind === 'ok' ? `${steps.padStart(24)} ${r.features.sweat.toFixed(1).padStart(6)} ${r.features.skinTempF.toFixed(1).padStart(8)}` : ''.padStart(40);
+    lines.push(`${mm}  ${tr.state.padEnd(13)}${truth} |${meas} | ${stressLcdLine(r)}`);
+  }
+  monitor.stop();
+  await clock.runFor(1000);
+  return lines;
+}
+
 function intArg(v: string | undefined, name: string, dflt: number, lo: number, hi: number): number {
   if (v === undefined) return dflt;
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be an integer, got '${v}'`);
@@ -218,6 +245,7 @@ function resultText(title: string, r: ClassificationResult): string {
 }
 
 const usage = `Usage: bsn-care eval-stress [--samples N] [--seed N] [--chain N] [--json]
+       bsn-care eval-stress --trace SCENARIO [--minutes N] [--seed N]
 
 Evaluates the Mamdani stress classifier (firmware/stress) on simulated, labelled subjects:
   --samples N   size of the generated labelled feature set (default 2000; states in equal shares)
@@ -228,7 +256,10 @@ Evaluates the Mamdani stress classifier (firmware/stress) on simulated, labelled
   --json        machine-readable output
 Labels: rest -> low, walking -> normal, exercise -> normal, acute stress -> high.
 Also prints the score at each boundary of Rachakonda et al. Table I and the largest score step in
-a fine sweep across it. Exit code 0.`;
+a fine sweep across it. Exit code 0.
+  --trace S     instead: one subject through scenario S (rest, walking, exercise, acute-stress,
+                day), a line every 30 s with the truth, the measured features and the LCD line
+  --minutes N   length of the trace (default 10; 35 covers 'day')`;
 
 export const command: Command = {
   name: 'eval-stress',
@@ -237,13 +268,23 @@ export const command: Command = {
   async run(args) {
     let parsed;
     try {
-      parsed = parseArgs({ args, options: { samples: { type: 'string' }, seed: { type: 'string' }, chain: { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: false });
+      parsed = parseArgs({
+        args,
+        options: { samples: { type: 'string' }, seed: { type: 'string' }, chain: { type: 'string' }, json: { type: 'boolean' }, trace: { type: 'string' }, minutes: { type: 'string' } },
+        strict: true,
+        allowPositionals: false,
+      });
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
     const samples = intArg(parsed.values.samples, 'samples', 2000, 1, 1_000_000);
     const seed = intArg(parsed.values.seed, 'seed', 1, 0, 2 ** 32 - 1);
     const chain = intArg(parsed.values.chain, 'chain', 5, 0, 1000);
+    if (parsed.values.trace !== undefined) {
+      const minutes = intArg(parsed.values.minutes, 'minutes', 10, 1, 24 * 60);
+      process.stdout.write((await traceScenario(parsed.values.trace, seed, minutes, 30)).join('\n') + '\n');
+      return 0;
+    }
     const ev = await evaluateStress(samples, seed, chain);
     if (parsed.values.json) {
       process.stdout.write(JSON.stringify(ev, null, 2) + '\n');

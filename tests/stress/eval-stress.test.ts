@@ -1,7 +1,7 @@
 // `bsn-care eval-stress`: the labelled-set accuracy, the sensor chain, the boundary table, the CLI.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { command, evaluateChain, evaluateFeatureSet, boundaryTable } from '../../cli/commands/eval-stress.ts';
+import { command, evaluateChain, evaluateFeatureSet, boundaryTable, traceScenario } from '../../cli/commands/eval-stress.ts';
 import { UsageError } from '../../cli/command.ts';
 
 test('labelled feature set: accuracy >= 90 %, no exercise sample reads high, confusion sums to n', () => {
@@ -41,6 +41,17 @@ test('boundary table: the level flips at each published boundary, continuous and
   }
   const steps = rows.filter((b) => b.input === 'stepsPerMin').map((b) => [b.below, b.above]);
   assert.equal(steps, [[91, 92], [129, 130]]);
+});
+
+test('--trace: the exercise scenario shows the LCD line, never "Stress high"; unknown scenario is a usage error', async () => {
+  const lines = await traceScenario('exercise', 4, 8, 30);
+  assert.is(lines.length, 2 + 16);
+  assert.ok(lines.some((l) => l.includes('Stress normal')) && lines.some((l) => l.includes('Stress low')));
+  assert.not.ok(lines.some((l) => l.includes('Stress high')), lines.join('\n'));
+  await traceScenario('nope', 1, 1, 30).then(
+    () => assert.unreachable('accepted'),
+    (e: unknown) => assert.ok(e instanceof UsageError),
+  );
 });
 
 test('CLI: --json prints the evaluation; bad arguments are usage errors', async () => {
