@@ -94,6 +94,7 @@ export class StressMonitor {
   private readonly conductance: Ema;
   private readonly skinTemp: Ema;
   private running = false;
+  private generation = 0;
   private accelFault = false;
   private adcFault = false;
   private gsrFault: StressFault | null = null;
@@ -128,12 +129,18 @@ export class StressMonitor {
   start(): void {
     if (this.running) return;
     this.running = true;
-    void this.accelLoop();
-    void this.slowLoop();
+    // A loop from an earlier start() that is still asleep sees the generation change and ends.
+    const gen = ++this.generation;
+    void this.accelLoop(gen);
+    void this.slowLoop(gen);
   }
 
   stop(): void {
     this.running = false;
+  }
+
+  private live(gen: number): boolean {
+    return this.running && gen === this.generation;
   }
 
   /**
@@ -170,12 +177,12 @@ export class StressMonitor {
     await this.scheduler.sleep(Math.max(0, due - this.scheduler.now()));
   }
 
-  private async accelLoop(): Promise<void> {
+  private async accelLoop(gen: number): Promise<void> {
     let initialised = false;
     const start = this.scheduler.now();
-    for (let n = 1; this.running; n++) {
+    for (let n = 1; this.live(gen); n++) {
       await this.tick(start, n, this.opts.accelPeriodMs);
-      if (!this.running) break;
+      if (!this.live(gen)) break;
       if (!initialised) {
         // Retry the identity check and set-up about once a second after a failure.
         if (n % Math.max(1, Math.round(1000 / this.opts.accelPeriodMs)) !== 1 && this.accelFault) continue;
@@ -208,11 +215,11 @@ export class StressMonitor {
     }
   }
 
-  private async slowLoop(): Promise<void> {
+  private async slowLoop(gen: number): Promise<void> {
     const start = this.scheduler.now();
-    for (let n = 1; this.running; n++) {
+    for (let n = 1; this.live(gen); n++) {
       await this.tick(start, n, this.opts.slowPeriodMs);
-      if (!this.running) break;
+      if (!this.live(gen)) break;
       const g = await this.ads.readSingleEnded(this.opts.gsrChannel, 4.096, 128);
       const t = await this.ads.readSingleEnded(this.opts.skinTempChannel, 1.024, 128);
       const now = this.scheduler.now();

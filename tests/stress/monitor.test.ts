@@ -192,6 +192,20 @@ test('in a World: the Uno\'s I2C bus (A4/A5) carries the stress sensors beside t
   monitor.stop();
 });
 
+test('stop then start at once runs one pair of loops, not two', async () => {
+  const r = rig('rest', 2);
+  await r.clock.runUntil(30_000);
+  const before = r.bus.stats.transactions;
+  await r.clock.runUntil(40_000);
+  const perTen = r.bus.stats.transactions - before;
+  r.monitor.stop();
+  r.monitor.start();
+  const mid = r.bus.stats.transactions;
+  await r.clock.runUntil(50_000);
+  assert.ok(Math.abs(r.bus.stats.transactions - mid - perTen) < 0.05 * perTen, `${r.bus.stats.transactions - mid} vs ${perTen} per 10 s`);
+  r.monitor.stop();
+});
+
 test('same seed, same readings', async () => {
   const run = async () => {
     const r = rig('day', 77);
