@@ -10,7 +10,9 @@
 // once. Right after a run the skin is still wet and warm with few steps, which the rules would
 // call stress. So the steps input is the larger of the last minute's steps and a peak-hold of
 // recent cadence decaying with a 3 min time constant (exertion memory): after 160 steps/min it
-// stays "normal or high" for ~2 min and is "low" after ~4 min. The cost: acute stress in the
+// stays above the low/normal crossover (91.5) for ~1.7 min and is fully "low" (< 84) after ~2 min,
+// by when the sweat of exertion has mostly gone (tonic conductance decays over ~40 s in the model;
+// real post-exercise sweating can last longer). The cost: acute stress in the
 // first minutes after exercise is masked.
 import type { Scheduler } from '../../hal/clock.ts';
 import type { I2cBus } from '../../hal/i2c.ts';
