@@ -223,7 +223,11 @@ if (hex) {
     assert.is(device.ecgHz, 100);
     assert.ok(device.notices.some((n) => /^ECG at 100 Hz: .*StandardFirmata.* samples at most every 10 ms \(250 Hz asked\)/.test(n)), device.notices.join('; '));
     const notices: string[] = [];
-    device.onEvent((e) => e.kind === 'notice' && notices.push(e.text));
+    const faults: string[] = [];
+    device.onEvent((e) => {
+      if (e.kind === 'notice') notices.push(e.text);
+      if (e.kind === 'fault') faults.push(`${e.channel} ${e.fault}`);
+    });
     // The same application on the simulator's virtual Uno (backpack LCD, no cuff), same scenario.
     const sim = createSimRun({ scenario: 'normal', seed: 7, lcd: 'backpack', cuff: 'none' });
     assert.is(sim.device.ecgHz, 250, 'the virtual Uno samples every 1 ms: no adaptation there');
@@ -239,8 +243,16 @@ if (hex) {
     };
     const [emu1, sim1] = await at(800);
     const [emu2, sim2] = await at(3500);
-    device.stop();
     sim.device.stop();
+    // An electrode comes off: the AD8232 raises LO+ (D10); the device reports a lead-off fault,
+    // read through Firmata's digital reports, not a heart rate.
+    rig.uno.setInput('D10', true);
+    const tOff = rig.clock.now();
+    while (!faults.includes('ecg lead-off') && rig.clock.now() - tOff < 5000) await rig.clock.sleep(100);
+    rig.uno.setInput('D10', false);
+    device.stop();
+    assert.ok(faults.includes('ecg lead-off'), `faults: ${faults.join(', ')}`);
+    assert.ok(rig.clock.now() - tOff <= 3000, `lead-off reported after ${(rig.clock.now() - tOff).toFixed(0)} ms`);
     assert.equal(notices.length, 1, 'the adaptation is announced when the device starts');
     assert.match(emu1[0]!, /^♥ -- P --/, 'vitals screen while acquiring');
     assert.equal(emu1, sim1);
