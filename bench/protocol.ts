@@ -14,6 +14,12 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { gcm } from '@noble/ciphers/aes.js';
 import type { Bench } from './run.ts';
 import { createOcb } from '../protocol/ocb.ts';
+import { acceptMa2, createMa1 } from '../protocol/lpu.ts';
+import { defaultRandom } from '../protocol/random.ts';
+import { register } from '../protocol/registration.ts';
+import { confirmMa3, verifyMa1, type ServerHandshake } from '../protocol/server.ts';
+import { MemoryServerStore } from '../protocol/store.ts';
+import type { LocationAreaId } from '../protocol/lai.ts';
 
 export interface BenchOptions {
   /** Timed duration of each case, after warm-up. */
@@ -140,8 +146,108 @@ const ocbSection: BenchSection = {
   },
 };
 
-/** Sections in print order; later sections (e.g. server-side handshakes) are appended here. */
-export const sections: BenchSection[] = [ocbSection];
+// Section "handshake": server-side handshakes per second on one core = verify MA1 and build MA2
+// (decode, record lookup by trSeq, aidL/V1/LAI checks, replay cache, next pair, MA2, session keys,
+// compare-and-swap commit) against the in-memory store, with the platform CSPRNG. Each MA1 is the
+// first of its LPU's epoch (the costliest case: it creates the pending pair). The MA1s are made
+// outside the timed region, for a population of freshly registered LPUs per batch. The LPU side
+// (MA1, MA2 check) and MA3 are timed separately for reference.
+const CELL: LocationAreaId = { mcc: 262, mnc: 1, mncDigits: 2, lac: 0x1a2b };
+const BATCH = 2000;
+
+async function handshakeBatch(): Promise<{ store: MemoryServerStore; ma1s: Uint8Array[]; attempts: Array<Parameters<typeof acceptMa2>[0]> }> {
+  const store = new MemoryServerStore();
+  const idS = defaultRandom(32);
+  const ma1s: Uint8Array[] = [];
+  const attempts: Array<Parameters<typeof acceptMa2>[0]> = [];
+  for (let i = 0; i < BATCH; i++) {
+    const reg = register({ idL: defaultRandom(16), idS, random: defaultRandom });
+    await store.insert(reg.record);
+    const m = createMa1(reg.credential, CELL, defaultRandom);
+    if (!m.ok) throw new Error('bench: createMa1 failed');
+    ma1s.push(m.value.ma1);
+    attempts.push(m.value.attempt);
+  }
+  return { store, ma1s, attempts };
+}
+
+const handshakeSection: BenchSection = {
+  name: 'handshake',
+  summary: 'server-side handshakes/s on one core (verify MA1 + build MA2 + CAS commit, memory store); LPU-side and MA3 for reference',
+  async run({ durationMs }) {
+    let serverMs = 0;
+    let serverOps = 0;
+    let lpuAcceptMs = 0;
+    let confirmMs = 0;
+    let refOps = 0;
+    // Warm-up: at least two batches and half the duration, so the JIT has optimised the path.
+    let warmBatches = 0;
+    let warm = true;
+    const warmUntil = performance.now() + Math.max(150, durationMs / 2);
+    for (;;) {
+      const { store, ma1s, attempts } = await handshakeBatch();
+      // Timed: the server side alone. Results are dropped at once, as a server that answers and
+      // moves on would (keeping thousands alive here would only measure the garbage collector).
+      const t0 = performance.now();
+      for (const m of ma1s) {
+        const v = await verifyMa1(store, m, CELL, defaultRandom);
+        if (!v.ok) throw new Error(`bench: verifyMa1 failed: ${v.error.code}`);
+      }
+      const t1 = performance.now();
+      // Reference figures on a slice of the same LPUs (their MA1s are replays now, so fresh ones).
+      const k = Math.min(200, ma1s.length);
+      const done: ServerHandshake[] = [];
+      const fresh: Array<Parameters<typeof acceptMa2>[0]> = [];
+      for (let i = 0; i < k; i++) {
+        const m = createMa1(attempts[i]!.credential, CELL, defaultRandom);
+        if (!m.ok) throw new Error('bench: createMa1 failed');
+        const v = await verifyMa1(store, m.value.ma1, CELL, defaultRandom);
+        if (!v.ok) throw new Error(`bench: verifyMa1 failed: ${v.error.code}`);
+        done.push(v.value);
+        fresh.push(m.value.attempt);
+      }
+      const ma3s: Uint8Array[] = [];
+      const t2a = performance.now();
+      for (let i = 0; i < k; i++) {
+        const a = acceptMa2(fresh[i]!, done[i]!.ma2);
+        if (!a.ok) throw new Error('bench: acceptMa2 failed');
+        ma3s.push(a.value.ma3);
+      }
+      const t2 = performance.now();
+      for (let i = 0; i < k; i++) {
+        const c = await confirmMa3(store, done[i]!.session, ma3s[i]!);
+        if (!c.ok) throw new Error('bench: confirmMa3 failed');
+      }
+      const t3 = performance.now();
+      if (warm) {
+        if (++warmBatches >= 2 && performance.now() >= warmUntil) warm = false;
+        continue;
+      }
+      serverMs += t1 - t0;
+      lpuAcceptMs += t2 - t2a;
+      confirmMs += t3 - t2;
+      serverOps += ma1s.length;
+      refOps += k;
+      if (serverMs >= durationMs) break;
+    }
+    const lpuMa1PerS = opsPerSecond(() => {
+      const idL = new Uint8Array(16);
+      createMa1({ idL, kls: new Uint8Array(32), trSeq: 1, pairs: [] }, CELL, defaultRandom);
+    }, durationMs);
+    const rate = (ops: number, ms: number) => Math.round((ops * 1000) / ms);
+    return {
+      'server.handshakes.perSecond': rate(serverOps, serverMs),
+      'server.handshake.microseconds': Number(((serverMs * 1000) / serverOps).toFixed(1)),
+      'server.confirmMa3.perSecond': rate(refOps, confirmMs),
+      'lpu.createMa1.perSecond': Math.round(lpuMa1PerS),
+      'lpu.acceptMa2.perSecond': rate(refOps, lpuAcceptMs),
+      'handshakes.timed': serverOps,
+    };
+  },
+};
+
+/** Sections in print order; later sections are appended here. */
+export const sections: BenchSection[] = [ocbSection, handshakeSection];
 
 function printTable(results: Record<string, Record<string, number>>): void {
   const rows: Array<[string, string, string]> = [];
