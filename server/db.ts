@@ -44,9 +44,22 @@ export async function openDatabase(o: OpenOptions): Promise<Database> {
   return db;
 }
 
+// A fresh in-memory cluster costs an initdb run (seconds); the first one in a process is dumped
+// and later in-memory databases start from that dump instead.
+let template: Promise<File | Blob> | null = null;
+
+async function freshMemoryPglite(): Promise<PGlite> {
+  if (!template) {
+    const first = await PGlite.create();
+    template = first.dumpDataDir('none');
+    await template;
+    return first;
+  }
+  return PGlite.create({ loadDataDir: await template });
+}
+
 async function openPglite(dataDir: string | undefined, schema: string | null): Promise<Database> {
-  const lite = dataDir ? new PGlite(dataDir) : new PGlite();
-  await lite.waitReady;
+  const lite = dataDir ? await PGlite.create(dataDir) : await freshMemoryPglite();
   if (schema) {
     await lite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await lite.exec(`SET search_path TO ${schema}`);

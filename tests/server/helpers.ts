@@ -2,7 +2,7 @@
 // schema when BSN_TEST_DATABASE_URL is set), a server on loopback, an LPU speaking HTTP.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { LpuClient, decodeLpuCredential, type LocationAreaId, type LpuHandshake } from '../../protocol/index.ts';
+import { LpuClient, decodeLpuCredential, type LocationAreaId, type LpuCredential, type LpuHandshake } from '../../protocol/index.ts';
 import { openDatabase, type Database } from '../../server/db.ts';
 import { createBsnServer, ROUTES, SERVING_LAI_HEADER, type BsnServer, type BsnServerOptions } from '../../server/app.ts';
 import { jsonLogger } from '../../server/log.ts';
@@ -122,7 +122,7 @@ export async function registerLpu(base: string, contacts: unknown = CONTACTS) {
 export class HttpLpu {
   readonly client: LpuClient;
   session: LpuHandshake | null = null;
-  constructor(readonly base: string, credential: ReturnType<typeof decodeLpuCredential> extends { ok: true; value: infer C } ? C : never, seed = 5) {
+  constructor(readonly base: string, credential: LpuCredential, seed = 5) {
     this.client = new LpuClient(credential, { random: seededRandom(seed) });
   }
   async handshake(lai = CELL_TEXT): Promise<void> {
