@@ -82,6 +82,11 @@ export class ScriptedTelephony implements Telephony {
     private readonly callDelayMs: (() => Promise<void>) | null = null,
   ) {}
 
+  /** Counts a call made before (e.g. by a previous process) towards the script. */
+  countPrevious(to: string): void {
+    this.used.set(to, (this.used.get(to) ?? 0) + 1);
+  }
+
   private record(r: DialRecord): void {
     this.log.push(r);
     if (this.logFile) appendFileSync(this.logFile, JSON.stringify(r) + '\n');
