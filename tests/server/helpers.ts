@@ -38,7 +38,7 @@ export async function dropSchema(schema: string): Promise<void> {
 
 /** PGlite always; PostgreSQL when BSN_TEST_DATABASE_URL is set (otherwise prints SKIP). */
 export function backends(): Backend[] {
-  const list: Backend[] = [{ name: 'pglite', open: async () => Object.assign(await openDatabase({}), { drop: async () => undefined }) }];
+  const list: Backend[] = [{ name: 'pglite', open: async () => { const db = await openDatabase({}); return Object.assign(db, { drop: () => db.close() }); } }];
   if (PG_URL) {
     list.push({
       name: 'postgres',
