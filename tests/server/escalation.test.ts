@@ -14,7 +14,7 @@ const PHYSICIAN = CONTACTS.physician.phone;
 const EMERGENCY = CONTACTS.emergency.phone;
 const TECH = CONTACTS.technical.phone;
 
-async function scenario(script: Record<string, CallOutcome[]>, readings: Reading[], minutes = 10) {
+async function scenario(script: Record<string, CallOutcome[]>, readings: Reading[], minutes = 6) {
   const db = await openDatabase({});
   const h = await startServer(db, { script });
   const { credential } = await registerLpu(h.base);
@@ -30,11 +30,11 @@ async function scenario(script: Record<string, CallOutcome[]>, readings: Reading
   return { h, db, lpu, calls, sms, esc, events: events.map((e) => String(e.level)), close: async () => { await h.close(); await db.close(); } };
 }
 
-/** Runs the engine for `minutes` of clock time in 10 s steps. */
+/** Runs the engine for `minutes` of clock time in 30 s steps. */
 async function run(h: Harness, minutes: number): Promise<void> {
   await h.server.engine!.idle();
-  for (let i = 0; i < minutes * 6; i++) {
-    h.clock.advance(10_000);
+  for (let i = 0; i < minutes * 2; i++) {
+    h.clock.advance(30_000);
     await h.server.engine!.idle();
   }
 }
