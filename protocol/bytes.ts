@@ -72,7 +72,16 @@ export function copy(b: Uint8Array): Uint8Array {
   return new Uint8Array(b);
 }
 
-export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+/** Bytes of an ASCII label (all protocol labels are ASCII; no TextEncoder needed). */
+export function ascii(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) throw new ProtocolParameterError(`label ${JSON.stringify(s)} is not ASCII`);
+    b[i] = c;
+  }
+  return b;
+}
 
 export function requireLength(b: Uint8Array, n: number, what: string): void {
   if (!(b instanceof Uint8Array) || b.length !== n) {

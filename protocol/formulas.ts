@@ -2,7 +2,7 @@
 // is the caller's decision and is spelled out in protocol/README.md ("Which kls").
 import { expand, extract } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { H, u32be, utf8, xor } from './bytes.ts';
+import { ascii, H, u32be, xor } from './bytes.ts';
 import { REPLAY_FINGERPRINT_BYTES } from './credential.ts';
 import { CONFIRM_TAG_BYTES, SESSION_ID_BYTES } from './wire.ts';
 
@@ -46,7 +46,7 @@ export const nextKls = (kls: Uint8Array, idL: Uint8Array, trSeqNew: number): Uin
 export const maskNewKls = (klsNewOrX: Uint8Array, idL: Uint8Array, kem: Uint8Array, nl: Uint8Array): Uint8Array => xor(klsNewOrX, H(idL, kem, nl));
 
 /** Replay-cache fingerprint of an MA1's Nl. */
-export const replayFingerprint = (nl: Uint8Array): Uint8Array => H(utf8('bsn-care/1 replay'), nl).slice(0, REPLAY_FINGERPRINT_BYTES);
+export const replayFingerprint = (nl: Uint8Array): Uint8Array => H(ascii('bsn-care/1 replay'), nl).slice(0, REPLAY_FINGERPRINT_BYTES);
 
 export const DATA_KEY_BYTES = 16; // AES-128-OCB
 
@@ -57,7 +57,7 @@ export interface SessionKeys {
   readonly confirmTag: Uint8Array;
 }
 
-const SESSION_INFO = utf8('bsn-care/1 session keys');
+const SESSION_INFO = ascii('bsn-care/1 session keys');
 const KEY_BLOCK_BYTES = SESSION_ID_BYTES + 2 * DATA_KEY_BYTES + CONFIRM_TAG_BYTES; // 56
 
 /**

@@ -161,11 +161,16 @@ export class LpuClient {
 
   accept(ma2: Uint8Array): Result<LpuHandshake, ClientAcceptErrorCode> {
     if (!this.attempt) return err('no-attempt', 'no MA1 is outstanding');
-    const r = acceptMa2(this.attempt, ma2);
+    const attempt = this.attempt;
+    const r = acceptMa2(attempt, ma2);
     if (!r.ok) return r;
+    // Keep the pair list as it is now (a refill may have been adopted since begin()), minus the
+    // pair this attempt used up.
+    const used = attempt.form === 'emergency' ? attempt.credential.pairs[0]!.sid : null;
+    const pairs = this.cred.pairs.filter((p) => !used || !constantTimeEqual(p.sid, used));
     this.attempt = null;
     this.failures = 0;
-    this.cred = r.value.credential;
-    return r;
+    this.cred = { ...r.value.credential, pairs };
+    return ok({ ...r.value, credential: this.cred });
   }
 }

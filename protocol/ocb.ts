@@ -88,9 +88,10 @@ function fullBlockWords(bytes: Uint8Array, blocks: number): Uint32Array {
   return copy;
 }
 
-// The per-block loops live in small functions of their own so the JIT inlines the AES round
-// function into them (and so never allocates its result object). `st` carries Offset in words
-// 0..3 and Checksum (or Sum, for HASH) in words 4..7, in and out.
+// The per-block loops, each in a small monomorphic function of its own; state stays in locals
+// inside the loop. `st` carries Offset in words 0..3 and Checksum (or Sum, for HASH) in words 4..7,
+// in and out. (V8 does not inline noble's round function: it exceeds the inlining bytecode limit;
+// its small result object per block is the one allocation left in the loop.)
 
 function sealBlocks(xk: Uint32Array, L: Uint32Array, w: Uint32Array, m: number, st: Uint32Array): void {
   let o0 = st[0]!, o1 = st[1]!, o2 = st[2]!, o3 = st[3]!;

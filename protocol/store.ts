@@ -3,7 +3,7 @@
 // it reads and before it writes), so code that reads, awaits, then writes without
 // compare-and-swap loses updates here exactly as it would against a database.
 import { toHex } from './bytes.ts';
-import { decodeServerRecord, encodeServerRecord, type ServerRecord } from './credential.ts';
+import { cloneServerRecord, encodeServerRecord, type ServerRecord } from './credential.ts';
 
 export type CasOutcome = 'ok' | 'conflict' | 'missing';
 
@@ -34,6 +34,8 @@ export interface MemoryServerStoreOptions {
 
 interface Row {
   readonly bytes: Uint8Array;
+  /** A private deep copy of what was written; reads hand out further copies. */
+  readonly record: ServerRecord;
   readonly version: number;
   /** The index keys this row is filed under, so an update can unfile it without decoding. */
   readonly trSeqs: readonly number[];
@@ -41,7 +43,8 @@ interface Row {
 }
 
 export class MemoryServerStore implements ServerStore {
-  // Records are kept encoded, so nothing outside can alias or mutate stored state.
+  // Records are kept encoded (what a database row would hold, and what snapshots compare) and as a
+  // private deep copy that reads clone; nothing outside can alias or mutate stored state.
   private readonly rows = new Map<string, Row>();
   private readonly byTrSeq = new Map<number, Set<string>>();
   private readonly bySid = new Map<string, string>();
@@ -100,16 +103,13 @@ export class MemoryServerStore implements ServerStore {
   }
 
   private load(id: string): ServerRecord {
-    const r = decodeServerRecord(this.rows.get(id)!.bytes);
-    // Only this class writes rows, always from encodeServerRecord: a failure is a bug, not input.
-    if (!r.ok) throw new Error(`MemoryServerStore: stored record ${id} is corrupt: ${r.error.message}`);
-    return r.value;
+    return cloneServerRecord(this.rows.get(id)!.record);
   }
 
   private put(id: string, record: ServerRecord): void {
     const trSeqs = record.pending ? [record.current.trSeq, record.pending.trSeq] : [record.current.trSeq];
     const sids = record.pairs.map((p) => toHex(p.sid));
-    this.rows.set(id, { bytes: encodeServerRecord(record), version: record.version, trSeqs, sids });
+    this.rows.set(id, { bytes: encodeServerRecord(record), record: cloneServerRecord(record), version: record.version, trSeqs, sids });
     for (const t of trSeqs) {
       let s = this.byTrSeq.get(t);
       if (!s) this.byTrSeq.set(t, (s = new Set()));

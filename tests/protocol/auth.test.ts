@@ -334,4 +334,45 @@ test('fresh shadow pairs are delivered sealed in a session and replace the LPU l
   assert.ok(!bad.ok && bad.error.code === 'truncated');
 });
 
+test('replay cache: bounded to 32 per epoch; an evicted replay changes nothing but the cache', async () => {
+  const s = await setup(98);
+  const lpu = new LpuClient(s.credential, { random: seededRandom(99), emergencyAfterFailures: 100 });
+  const ma1s: Uint8Array[] = [];
+  for (let i = 0; i < 40; i++) {
+    const b = lpu.begin(CELL_A);
+    if (!b.ok) return assert.unreachable();
+    ma1s.push(b.value.ma1);
+    assert.ok((await verifyMa1(s.store, b.value.ma1, CELL_A, s.random)).ok); // every MA2 lost
+  }
+  const rec = await stored(s);
+  assert.is(rec.replay.length, 32);
+  // The last 32 are refused as replays, byte-identical record.
+  const snap = snapshot(s.store, s.idL);
+  const recent = await verifyMa1(s.store, ma1s[39]!, CELL_A, s.random);
+  assert.ok(!recent.ok && recent.error.code === 'replay');
+  assert.is(snapshot(s.store, s.idL), snap);
+  // The first, evicted, is accepted again, but the pending pair (what the LPU will receive) is the same.
+  const old = await verifyMa1(s.store, ma1s[0]!, CELL_A, s.random);
+  assert.ok(old.ok);
+  const after = await stored(s);
+  assert.equal(after.pending, rec.pending);
+  assert.equal(after.current, rec.current);
+  assert.is(after.replay.length, 32);
+  // And the LPU still authenticates normally.
+  assert.is((await fullSession(s.store, lpu, s.random)).form, 'normal');
+});
+
+test('with no shadow pair left the emergency form is a typed error and the client stays normal', async () => {
+  const s = await setup(95);
+  const empty = new LpuClient({ ...s.credential, pairs: [] }, { random: seededRandom(96), emergencyAfterFailures: 0 });
+  assert.is(empty.nextForm, 'normal');
+  const e = empty.begin(CELL_A, 'emergency');
+  assert.ok(!e.ok && e.error.code === 'no-shadow-pairs');
+  const n = empty.begin(CELL_A);
+  assert.ok(n.ok && n.value.form === 'normal');
+  const none = new LpuClient(s.credential, { random: seededRandom(97) });
+  const r = none.accept(new Uint8Array(40));
+  assert.ok(!r.ok && r.error.code === 'no-attempt');
+});
+
 test.run();
