@@ -2,6 +2,7 @@
 // and PostgreSQL through pg. Everything above this file speaks plain parameterised SQL, so the
 // same migrations and queries run on both.
 import { PGlite } from '@electric-sql/pglite';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 
 export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
@@ -48,11 +49,20 @@ export async function openDatabase(o: OpenOptions): Promise<Database> {
 // and later in-memory databases start from that dump instead.
 let template: Promise<File | Blob> | null = null;
 
+// BSN_PGLITE_TEMPLATE names a file that keeps the dump across processes (the tests set it).
 async function freshMemoryPglite(): Promise<PGlite> {
+  const file = process.env.BSN_PGLITE_TEMPLATE;
+  if (!template && file && existsSync(file)) template = Promise.resolve(new Blob([readFileSync(file)]));
   if (!template) {
     const first = await PGlite.create();
     template = first.dumpDataDir('none');
-    await template;
+    const dump = await template;
+    if (file) {
+      // Write then rename, so a concurrent reader never sees half a file.
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, new Uint8Array(await dump.arrayBuffer()));
+      renameSync(tmp, file);
+    }
     return first;
   }
   return PGlite.create({ loadDataDir: await template });

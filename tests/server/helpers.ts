@@ -1,6 +1,9 @@
 // Shared fixtures for the server tests: databases (PGlite in memory, PostgreSQL in a fresh random
 // schema when BSN_TEST_DATABASE_URL is set), a server on loopback, an LPU speaking HTTP.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { LpuClient, decodeLpuCredential, type LocationAreaId, type LpuCredential, type LpuHandshake } from '../../protocol/index.ts';
 import { openDatabase, type Database } from '../../server/db.ts';
@@ -11,7 +14,12 @@ import type { ServerClock, TimerHandle } from '../../server/clock.ts';
 import { encodeReadings, decodeAck, type Reading } from '../../server/readings.ts';
 import { seededRandom } from '../protocol/helpers.ts';
 
+const PGLITE_VERSION = String((JSON.parse(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as { version: string }).version);
+
 export const PG_URL = process.env.BSN_TEST_DATABASE_URL ?? '';
+// A fresh PGlite cluster costs an initdb run; test processes (and their child servers) share one
+// dumped template, keyed by the PGlite version.
+process.env.BSN_PGLITE_TEMPLATE ??= join(tmpdir(), `bsn-care-pglite-template-${PGLITE_VERSION}.tar`);
 export const OPERATOR_TOKEN = 'op-token-' + randomBytes(16).toString('hex');
 export const CELL: LocationAreaId = { mcc: 262, mnc: 1, mncDigits: 2, lac: 0x1a2b };
 export const CELL_TEXT = '262-01-0x1a2b';
