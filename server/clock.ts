@@ -8,6 +8,12 @@ export interface ServerClock extends Clock {
   /** ms; any epoch, monotonic. Stored timestamps are in this clock's time. */
   now(): number;
   after(delayMs: number, task: () => void): TimerHandle;
+  /**
+   * Optional: holds virtual time still until p settles (sim/clock.ts VirtualClock.track). The
+   * engine passes all its database and notifier work through it, so a simulation never runs
+   * ahead of an escalation step that is still being written.
+   */
+  track?<T>(p: Promise<T>): Promise<T>;
 }
 
 export const wallClock: ServerClock = {

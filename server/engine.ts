@@ -150,6 +150,7 @@ export class EscalationEngine {
     const prev = this.chains.get(id) ?? Promise.resolve();
     const next = prev.then(fn).catch((e: unknown) => this.o.log.log('error', 'escalation-error', { escalation: id, error: String((e as Error)?.message ?? e) }));
     this.chains.set(id, next);
+    this.o.clock.track?.(next);
     void next.then(() => {
       if (this.chains.get(id) === next) this.chains.delete(id);
     });
