@@ -251,8 +251,16 @@ export class EscalationEngine {
     const fields = { escalation: escId, step: int(n.step), channel, role, attempt: int(n.attempt) };
     this.o.log.log('info', 'notify-start', fields);
     let outcome: string;
+    // An adapter that throws counts as a failed attempt: the escalation goes on, never stalls.
+    const guarded = async <T extends string>(p: () => Promise<T>): Promise<T | 'failed'> => {
+      try {
+        return await p();
+      } catch {
+        return 'failed';
+      }
+    };
     if (to === '') outcome = channel === 'call' ? 'failed' : 'no-recipient';
-    else if (channel === 'call') outcome = await this.o.notifier.call(to, text);
+    else if (channel === 'call') outcome = await guarded(() => this.o.notifier.call(to, text));
     else {
       if (role !== 'emergency') {
         // A fresh unguessable link per recipient and send; only its hash is stored.
@@ -261,8 +269,8 @@ export class EscalationEngine {
         text += ` Acknowledge and see the readings: ${this.o.linkBase}/${token}`;
       }
       outcome = channel === 'sms'
-        ? await this.o.notifier.sms(to, text)
-        : await this.o.notifier.email({ to, subject: text.startsWith('BSN-Care TECHNICAL') ? 'BSN-Care technical fault' : 'BSN-Care alert', text });
+        ? await guarded(() => this.o.notifier.sms(to, text))
+        : await guarded(() => this.o.notifier.email({ to, subject: text.startsWith('BSN-Care TECHNICAL') ? 'BSN-Care technical fault' : 'BSN-Care alert', text }));
     }
     const markDone = async (tx: Sql) => {
       await tx.query(`UPDATE notifications SET status = 'done', outcome = $2, done_at = $3 WHERE id = $1`, [nid, outcome, this.o.clock.now()]);

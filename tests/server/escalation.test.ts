@@ -7,6 +7,7 @@ import { ROUTES } from '../../server/app.ts';
 import { int, openDatabase } from '../../server/db.ts';
 import type { CallOutcome } from '../../server/escalation.ts';
 import type { Reading } from '../../server/readings.ts';
+import { composeNotifier, type Telephony } from '../../server/notifier.ts';
 import { bp, CONTACTS, HttpLpu, post, registerLpu, startServer, type Harness } from './helpers.ts';
 
 const FAMILY = CONTACTS.family.phone;
@@ -185,6 +186,32 @@ test('sensor fault: lead-off goes to the technical contact and the family as a F
   assert.is(s.h.telephony.log.length, 2, 'the same fault again within the quiet time notifies nobody');
   assert.equal((await s.db.query('SELECT level FROM events ORDER BY id')).map((e) => String(e.level)), ['fault', 'fault']);
   await s.close();
+});
+
+test('a telephony adapter that throws counts as a failed call; the escalation goes on', async () => {
+  const db = await openDatabase({});
+  const dialled: string[] = [];
+  const flaky: Telephony = {
+    async call(to) {
+      dialled.push(to);
+      if (to === FAMILY) throw new Error('modem jammed');
+      return 'answered';
+    },
+    async sms() { throw new Error('modem jammed'); },
+  };
+  const h = await startServer(db, { notifier: composeNotifier(flaky, null) });
+  const { credential } = await registerLpu(h.base);
+  const lpu = new HttpLpu(h.base, credential);
+  await lpu.handshake();
+  await lpu.send([bp(1, 150)]);
+  await run(h, 3);
+  assert.equal(dialled, [FAMILY, PHYSICIAN]);
+  const rows = await db.query(`SELECT channel, role, status, outcome FROM notifications ORDER BY step`);
+  assert.ok(rows.every((r) => r.status === 'done'));
+  assert.equal(rows.filter((r) => r.channel === 'call').map((r) => `${String(r.role)}:${String(r.outcome)}`), ['family:failed', 'physician:answered']);
+  assert.is(String((await db.query('SELECT status FROM escalations'))[0]!.status), 'resolved');
+  await h.close();
+  await db.close();
 });
 
 test.run();
