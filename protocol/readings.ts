@@ -11,6 +11,11 @@
 //     0x04 rhythm          u8 rhythm code (RHYTHMS)                        (1 byte)
 //     0x05 SpO2            u16 spo2Percent x 10                            (2 bytes)
 //     0x06 sensor fault    u8 sensor code (SENSORS) | u8 fault code (FAULTS) (2 bytes)
+//     0x07 alarm event     u8 condition (ALARM_CONDITIONS) | u8 level (ALARM_LEVELS) | u8 change (ALARM_CHANGES) (3 bytes)
+//     0x08 escalation      u8 contact (CONTACTS) | u8 channel (CHANNELS) | u8 outcome (OUTCOMES) (3 bytes):
+//                          what the LPU did on its own while the server was unreachable
+// Kinds 0x07-0x08 and the fault codes from 'noisy' on were added after format 1 was first used;
+// every earlier encoding is unchanged, so old batches decode as before.
 // Downlink, server -> LPU, the acknowledgement:
 //   u8 format = 1 | u8 type = 0x81 | u32 ackedSeq (highest seq such that all of 1..ackedSeq are stored; 0 = none)
 // Sequence numbers start at 1 and are per LPU (kept across sessions in the LPU's EEPROM).
@@ -24,8 +29,24 @@ export const RHYTHMS = ['sinus', 'af', 'asystole', 'vf', 'vt', 'unknown'] as con
 export type Rhythm = (typeof RHYTHMS)[number];
 export const SENSORS = ['ecg', 'ppg', 'temperature', 'cuff'] as const;
 export type Sensor = (typeof SENSORS)[number];
-export const FAULTS = ['lead-off', 'cuff-leak', 'adc-saturated', 'no-signal', 'out-of-range'] as const;
+// Codes are list positions: append only, never reorder.
+export const FAULTS = [
+  'lead-off', 'cuff-leak', 'adc-saturated', 'no-signal', 'out-of-range',
+  'noisy', 'flat', 'no-pulse', 'probe-open', 'implausible', 'overpressure', 'timeout', 'sensor-fault', 'no-oscillations', 'motion', 'pump-fault',
+] as const;
 export type Fault = (typeof FAULTS)[number];
+export const ALARM_CONDITIONS = ['asystole', 'bradycardia', 'tachycardia', 'irregular-rhythm', 'hypertension', 'fever', 'other'] as const;
+export type AlarmConditionCode = (typeof ALARM_CONDITIONS)[number];
+export const ALARM_LEVELS = ['mild', 'moderate', 'severe', 'critical'] as const;
+export type AlarmLevelCode = (typeof ALARM_LEVELS)[number];
+export const ALARM_CHANGES = ['raised', 'changed', 'cleared'] as const;
+export type AlarmChange = (typeof ALARM_CHANGES)[number];
+export const CONTACTS = ['family', 'clinic', 'emergency'] as const;
+export type Contact = (typeof CONTACTS)[number];
+export const CHANNELS = ['sms', 'call'] as const;
+export type EscalationChannel = (typeof CHANNELS)[number];
+export const OUTCOMES = ['sent', 'failed', 'answered', 'busy', 'no-answer'] as const;
+export type EscalationOutcome = (typeof OUTCOMES)[number];
 
 export type ReadingValue =
   | { readonly kind: 'heart-rate'; readonly heartRateBpm: number }
@@ -33,10 +54,12 @@ export type ReadingValue =
   | { readonly kind: 'blood-pressure'; readonly systolicMmHg: number; readonly diastolicMmHg: number }
   | { readonly kind: 'rhythm'; readonly rhythm: Rhythm }
   | { readonly kind: 'spo2'; readonly spo2Percent: number }
-  | { readonly kind: 'fault'; readonly sensor: Sensor; readonly fault: Fault };
+  | { readonly kind: 'fault'; readonly sensor: Sensor; readonly fault: Fault }
+  | { readonly kind: 'alarm'; readonly condition: AlarmConditionCode; readonly level: AlarmLevelCode; readonly change: AlarmChange }
+  | { readonly kind: 'escalation'; readonly contact: Contact; readonly channel: EscalationChannel; readonly outcome: EscalationOutcome };
 
 export type ReadingKind = ReadingValue['kind'];
-export const READING_KINDS: readonly ReadingKind[] = ['heart-rate', 'temperature', 'blood-pressure', 'rhythm', 'spo2', 'fault'];
+export const READING_KINDS: readonly ReadingKind[] = ['heart-rate', 'temperature', 'blood-pressure', 'rhythm', 'spo2', 'fault', 'alarm', 'escalation'];
 
 export type Reading = ReadingValue & {
   readonly seq: number;
@@ -44,8 +67,8 @@ export type Reading = ReadingValue & {
   readonly measuredAt: number;
 };
 
-const KIND_CODE: Record<ReadingKind, number> = { 'heart-rate': 1, temperature: 2, 'blood-pressure': 3, rhythm: 4, spo2: 5, fault: 6 };
-const VALUE_LEN: Record<ReadingKind, number> = { 'heart-rate': 2, temperature: 2, 'blood-pressure': 4, rhythm: 1, spo2: 2, fault: 2 };
+const KIND_CODE: Record<ReadingKind, number> = { 'heart-rate': 1, temperature: 2, 'blood-pressure': 3, rhythm: 4, spo2: 5, fault: 6, alarm: 7, escalation: 8 };
+const VALUE_LEN: Record<ReadingKind, number> = { 'heart-rate': 2, temperature: 2, 'blood-pressure': 4, rhythm: 1, spo2: 2, fault: 2, alarm: 3, escalation: 3 };
 
 export type PayloadErrorCode = 'truncated' | 'bad-format' | 'bad-type' | 'bad-count' | 'bad-kind' | 'bad-length' | 'bad-value' | 'bad-seq' | 'trailing-bytes';
 export type PayloadResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: { readonly code: PayloadErrorCode; readonly message: string } };
@@ -72,6 +95,8 @@ function encodeValue(r: ReadingValue): number[] {
     case 'rhythm': return [RHYTHMS.indexOf(r.rhythm)];
     case 'spo2': return u16(int16(r.spo2Percent * 10, 0, 1000, 'spo2Percent'));
     case 'fault': return [SENSORS.indexOf(r.sensor), FAULTS.indexOf(r.fault)];
+    case 'alarm': return [ALARM_CONDITIONS.indexOf(r.condition), ALARM_LEVELS.indexOf(r.level), ALARM_CHANGES.indexOf(r.change)];
+    case 'escalation': return [CONTACTS.indexOf(r.contact), CHANNELS.indexOf(r.channel), OUTCOMES.indexOf(r.outcome)];
   }
 }
 
@@ -101,6 +126,14 @@ function decodeValue(kind: ReadingKind, b: Uint8Array, o: number): ReadingValue 
     case 'rhythm': { const x = RHYTHMS[b[o]!]; return x ? { kind, rhythm: x } : null; }
     case 'spo2': { const p = r16(o); return p <= 1000 ? { kind, spo2Percent: p / 10 } : null; }
     case 'fault': { const s = SENSORS[b[o]!]; const f = FAULTS[b[o + 1]!]; return s && f ? { kind, sensor: s, fault: f } : null; }
+    case 'alarm': {
+      const condition = ALARM_CONDITIONS[b[o]!]; const level = ALARM_LEVELS[b[o + 1]!]; const change = ALARM_CHANGES[b[o + 2]!];
+      return condition && level && change ? { kind, condition, level, change } : null;
+    }
+    case 'escalation': {
+      const contact = CONTACTS[b[o]!]; const channel = CHANNELS[b[o + 1]!]; const outcome = OUTCOMES[b[o + 2]!];
+      return contact && channel && outcome ? { kind, contact, channel, outcome } : null;
+    }
   }
 }
 
