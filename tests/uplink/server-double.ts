@@ -38,8 +38,8 @@ export class ServerDouble implements UplinkTransport, HttpEndpoint {
   /** HttpEndpoint (SIM800 network model): the URL's path selects the route. */
   async post(pathOrUrl: string, body: Uint8Array): Promise<UplinkResponse> {
     const path = pathOrUrl.startsWith('http') ? new URL(pathOrUrl).pathname : pathOrUrl;
-    if (!this.up) throw new Error('connection refused');
-    const r = await this.handle(path, body);
+    // Down: the front end answers 503 (the GSM network itself stays up for SMS and calls).
+    const r = this.up ? await this.handle(path, body) : { status: 503, body: new Uint8Array(0), code: 'down' };
     this.log.push({ path, status: r.status, ...(r.code ? { code: r.code } : {}) });
     return { status: r.status, body: r.body };
   }
