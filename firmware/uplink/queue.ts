@@ -177,7 +177,7 @@ export class FlashQueue {
       if (this.entries.length === 0) return null;
       // Make room for the mark first: cleaning may evict summaries, and must not do so between
       // choosing the batch's records and protecting them.
-      if (this.head < 0 || this.headOffset + REC_HEADER + 16 > SECTOR_BYTES) this.advance(2);
+      while (this.head < 0 || this.headOffset + REC_HEADER + 16 > SECTOR_BYTES) this.advance(2);
       if (this.entries.length === 0) return null;
       const take: Entry[] = [];
       let n = 0;
@@ -244,8 +244,12 @@ export class FlashQueue {
   private append(type: number, flags: number, readings: number, id: number, payload: Uint8Array, minFree = 2): { sector: number; offset: number } {
     const len = REC_HEADER + payload.length;
     if (len > SECTOR_BYTES - SECTOR_HEADER) throw new QueueParameterError('record larger than a sector');
-    if (this.head < 0 || this.headOffset + len > SECTOR_BYTES) this.advance(minFree);
-    else if (minFree > 2 && this.freeSectors() < minFree && !this.cleaning) this.clean(minFree);
+    if (minFree > 2 && !this.cleaning && this.freeSectors() < minFree) this.clean(minFree);
+    // Cleaning (also inside advance) copies records to the head: check the fit again after it.
+    for (let i = 0; this.head < 0 || this.headOffset + len > SECTOR_BYTES; i++) {
+      if (i >= 3) throw new QueueFullError('no room for the record (the flash is full of undelivered events)');
+      this.advance(minFree);
+    }
     const h = new Uint8Array(REC_HEADER);
     h[0] = REC_MAGIC0;
     h[1] = REC_MAGIC1;
@@ -334,21 +338,26 @@ export class FlashQueue {
     this.cleaning = true;
     try {
       for (let guard = 0; this.freeSectors() < minFree && guard < this.nSectors; guard++) {
-        // A sector holding nothing live is freed first; otherwise the oldest one.
-        const liveIn = new Set<number>();
-        for (const e of this.entries) liveIn.add(e.sector);
-        let victim = -1;
-        let deadVictim = -1;
-        for (let s = 0; s < this.nSectors; s++) {
-          const q = this.sectorSeq[s]!;
-          if (q < 0 || s === this.head) continue;
-          if (victim < 0 || q < this.sectorSeq[victim]!) victim = s;
-          if (!liveIn.has(s) && (deadVictim < 0 || q < this.sectorSeq[deadVictim]!)) deadVictim = s;
+        // A sector holding nothing live is freed first; otherwise the oldest one whose cleaning
+        // frees something (a sector of events only would just be copied round for ever).
+        const inBatch = (e: Entry) => this.batch !== null && e.id >= this.batch.firstId && e.id <= this.batch.lastId;
+        const live = new Map<number, { kept: number; evictable: number }>();
+        for (const e of this.entries) {
+          const st = live.get(e.sector) ?? { kept: 0, evictable: 0 };
+          if (e.event || inBatch(e)) st.kept += e.length;
+          else st.evictable++;
+          live.set(e.sector, st);
         }
-        if (deadVictim >= 0) victim = deadVictim;
+        const order: number[] = [];
+        for (let s = 0; s < this.nSectors; s++) if (this.sectorSeq[s]! >= 0 && s !== this.head) order.push(s);
+        order.sort((a, b) => this.sectorSeq[a]! - this.sectorSeq[b]!);
+        const useful = (s: number) => {
+          const st = live.get(s);
+          return !st || st.evictable > 0 || st.kept <= (SECTOR_BYTES * 3) / 4;
+        };
+        const victim = order.find((s) => !live.has(s)) ?? order.find(useful) ?? -1;
         if (victim < 0) break;
         this.stats.cleanings++;
-        const inBatch = (e: Entry) => this.batch !== null && e.id >= this.batch.firstId && e.id <= this.batch.lastId;
         const keep: Entry[] = [];
         const evict = new Set<number>();
         for (const e of this.entries) {

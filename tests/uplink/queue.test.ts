@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FlashQueue, SECTOR_BYTES } from '../../firmware/uplink/queue.ts';
+import { FlashQueue, QueueFullError, SECTOR_BYTES } from '../../firmware/uplink/queue.ts';
 import type { Reading } from '../../protocol/readings.ts';
 import { Rng } from '../../sim/rng.ts';
 import { alarm, CuttableStore, memory, PowerCut, summary } from './helpers.ts';
@@ -189,6 +189,26 @@ test('random power cuts during a long run (cleaning, erases, marks): no alarm lo
   assert.is(new Set(keys).size, keys.length, 'no reading stored twice under two numbers');
   const alarmsGot = delivered.filter((r) => r.kind === 'alarm').map((r) => r.measuredAt);
   assert.equal(alarmsGot, alarmsEnqueued);
+});
+
+test('a flash full of undelivered events refuses more with QueueFullError (never a write outside the region)', () => {
+  const region = 12 * SECTOR_BYTES;
+  const mem = memory(0x4000 + region);
+  const q = new FlashQueue(mem, { size: region });
+  let n = 0;
+  let error: unknown = null;
+  try {
+    for (; n < 100_000; n++) q.enqueue(alarm(n), 'event');
+  } catch (e) {
+    error = e;
+  }
+  assert.instance(error, QueueFullError);
+  assert.ok(n > 9 * 100, `events stored ${n}`);
+  // everything stored is still there, in order, after a reboot
+  const again = new FlashQueue(mem, { size: region });
+  assert.is(again.length, n);
+  const got = drain(again);
+  assert.equal(got.map((r) => r.measuredAt), Array.from({ length: n }, (_, i) => T0 + i * 5000 + 1));
 });
 
 test.run();
