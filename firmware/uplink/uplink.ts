@@ -11,6 +11,8 @@ import type { SeqCounter } from './seq-counter.ts';
 import { UplinkError, type UplinkErrorCode, type UplinkSession } from './session.ts';
 
 /** What the uplink needs from the device application. */
+const MIN_CHUNK = 8;
+
 export interface VitalsSource {
   /** The readings of one summary now (heart rate, temperature, last BP, rhythm, faults); [] if none. */
   summary(epochMs: number): QueuedReading[];
@@ -24,6 +26,8 @@ export interface UplinkOptions {
   /** Back-off after a failure: first wait, cap (defaults 2 s, 5 min), doubled each time, ±25 % jitter. */
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** Readings per data frame at most (default 200; the batch size of the queue). */
+  maxFrameReadings?: number;
   /** Board ms to ms since the Unix epoch (the device sets it from the network time). */
   epochMs?: (boardMs: number) => number;
 }
@@ -57,8 +61,12 @@ export class Uplink {
   private failures = 0;
   private lastContact: number | null = null;
   private lastError: UplinkErrorCode | null = null;
+  /** Highest seq the server has acknowledged in this power cycle (0 until the first ack). */
+  private serverAcked = 0;
+  private chunk: number;
+  private readonly maxChunk: number;
   private readonly contactListeners = new Set<(ok: boolean) => void>();
-  readonly stats = { batches: 0, readingsAcked: 0, failures: 0, summaries: 0, events: 0, dropped: 0 };
+  readonly stats = { frames: 0, batches: 0, readingsAcked: 0, failures: 0, summaries: 0, events: 0, dropped: 0 };
 
   constructor(private readonly deps: UplinkDeps, options: UplinkOptions = {}) {
     this.sched = deps.scheduler;
@@ -68,7 +76,10 @@ export class Uplink {
       backoffMinMs: options.backoffMinMs ?? 2000,
       backoffMaxMs: options.backoffMaxMs ?? 300_000,
       epochMs: options.epochMs ?? ((t) => t),
+      maxFrameReadings: options.maxFrameReadings ?? 200,
     };
+    this.maxChunk = Math.min(255, this.opts.maxFrameReadings);
+    this.chunk = this.maxChunk;
   }
 
   start(): void {
@@ -159,14 +170,27 @@ export class Uplink {
         if (!batch) break;
         // The EEPROM counter is the floor if the flash is ever lost (one write per batch).
         this.deps.seq.record(batch.lastSeq);
-        const reply = await this.deps.session.exchange(encodeReadings(batch.readings));
+        // The batch goes out in frames of up to `chunk` readings, skipping what the server has
+        // already stored (it de-duplicates by seq, so any part of the batch may be sent again).
+        // The frame size halves after a failure and grows back after successes: on a noisy line
+        // or a poor GPRS link a long request rarely gets through whole.
+        const from = Math.max(batch.firstSeq, this.serverAcked + 1);
+        const part = batch.readings.filter((r) => r.seq >= from).slice(0, this.chunk);
+        const reply = await this.deps.session.exchange(encodeReadings(part));
         const ack = decodeAck(reply);
         if (!ack.ok) throw new UplinkError('bad-reply', `ack: ${ack.error.code}`);
-        const outcome = this.deps.queue.acknowledge(ack.value.ackedSeq);
+        const acked = ack.value.ackedSeq;
         this.lastContact = this.sched.now();
-        if (outcome.kind !== 'committed') throw new UplinkError('bad-reply', `server acknowledged ${ack.value.ackedSeq}, batch ${batch.firstSeq}..${batch.lastSeq} (${outcome.kind})`);
-        this.stats.batches++;
-        this.stats.readingsAcked += batch.readings.length;
+        const outcome = this.deps.queue.acknowledge(acked);
+        if (outcome.kind === 'committed') {
+          this.stats.batches++;
+          this.stats.readingsAcked += batch.readings.length;
+        } else if (outcome.kind !== 'partial' || acked < part[part.length - 1]!.seq) {
+          throw new UplinkError('bad-reply', `server acknowledged ${acked}, sent ${part[0]!.seq}..${part[part.length - 1]!.seq} (${outcome.kind})`);
+        }
+        this.serverAcked = Math.max(this.serverAcked, acked);
+        this.stats.frames++;
+        this.chunk = Math.min(this.maxChunk, this.chunk * 2);
         this.failures = 0;
         this.lastError = null;
         for (const l of [...this.contactListeners]) l(true);
@@ -176,6 +200,7 @@ export class Uplink {
       if (!(err instanceof UplinkError)) throw err;
       this.failures++;
       this.stats.failures++;
+      this.chunk = Math.max(MIN_CHUNK, Math.floor(this.chunk / 2));
       this.lastError = err.code;
       if (err.code === 'bad-reply') this.deps.session.drop();
       for (const l of [...this.contactListeners]) l(false);
