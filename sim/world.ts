@@ -1,7 +1,7 @@
 // A simulated world for one scenario and seed: the virtual clock, the patient, the sensor front
 // ends wired to the virtual Uno's pins (PIN_MAP), and the event log. Firmware gets `world.uno` as
 // its hal/ Board; other models (cuff, LCD, modem) attach to the same Uno and clock.
-import type { AnalogPin, DigitalPin, PwmPin } from '../hal/board.ts';
+import { SENSOR_PINS } from '../hal/wiring.ts';
 import type { I2cBus } from '../hal/i2c.ts';
 import type { SerialPort } from '../hal/serial.ts';
 import type { VitalTruth } from './physiology.ts';
@@ -15,27 +15,8 @@ import type { FixedVitals, Scenario } from './patient/scenarios.ts';
 import { Rng } from './rng.ts';
 import { VirtualUno } from './uno.ts';
 
-/** Where everything is wired on the Uno (A4/A5 are the I2C bus for the LCD). */
-export const PIN_MAP = {
-  /** AD8232 OUTPUT */
-  ecg: 'A0',
-  /** Pulse sensor signal */
-  pulse: 'A1',
-  /** LM35 VOUT */
-  temperature: 'A2',
-  /** MPX5050 VOUT (cuff pressure) */
-  cuffPressure: 'A3',
-  /** Cuff pump motor driver (PWM) */
-  pump: 'D5',
-  /** Cuff release valve */
-  valve: 'D6',
-  buzzer: 'D8',
-  /** AD8232 LO+ and LO- lead-off comparators */
-  leadOffPlus: 'D10',
-  leadOffMinus: 'D11',
-  /** Status LED (the Uno's on-board L) */
-  led: 'D13',
-} as const satisfies Record<string, AnalogPin | DigitalPin | PwmPin>;
+/** Where everything is wired on the Uno (hal/wiring.ts; A4/A5 are the I2C bus for the LCD). */
+export const PIN_MAP = SENSOR_PINS;
 
 /** Internal rate of the ECG model and the AD8232's analog chain in a world, Hz. */
 export const AD8232_FS_HZ = 250;

@@ -73,33 +73,69 @@ const BINS = 16;
 /** Fewer intervals than this left after removing ectopic pairs: frequent ectopy, not judged AF. */
 const MIN_INTERVALS = 16;
 
+// Scratch for irregularityMetrics, reused between calls (it runs once a second on the device):
+// grown only when a longer sequence comes.
+let scratchKept = new Float64Array(64);
+let scratchX = new Float64Array(64);
+let scratchFlags = new Uint8Array(64);
+const binCounts = new Int32Array(BINS);
+
 /** Irregularity metrics of a sequence of RR intervals (any unit), trimmed of its extremes. */
 export function irregularityMetrics(rr: ArrayLike<number>, trim = TRIM): IrregularityMetrics | undefined {
   const n = rr.length;
   if (n < 8) return undefined;
+  if (scratchKept.length < n) {
+    scratchKept = new Float64Array(2 * n);
+    scratchX = new Float64Array(2 * n);
+    scratchFlags = new Uint8Array(2 * n);
+  }
+  // Median by insertion sort into the scratch (n is 32 on the device).
+  const sorted = scratchKept;
+  for (let i = 0; i < n; i++) {
+    const v = rr[i]!;
+    let j = i - 1;
+    while (j >= 0 && sorted[j]! > v) {
+      sorted[j + 1] = sorted[j]!;
+      j--;
+    }
+    sorted[j + 1] = v;
+  }
+  const med = sorted[n >> 1]!;
   // Premature beat + compensatory pause (short then long, together about two normal intervals):
   // the signature of an isolated ectopic beat, not of AF. Such pairs are left out.
-  const sorted = Array.from(rr).sort((a, b) => a - b);
-  const med = sorted[n >> 1]!;
-  const ectopic = new Uint8Array(n);
+  const ectopic = scratchFlags;
+  ectopic.fill(0, 0, n);
   for (let i = 0; i + 1 < n; i++) {
     const a = rr[i]!, b = rr[i + 1]!;
     if (a < 0.8 * med && b > 1.2 * med && a + b > 1.75 * med && a + b < 2.25 * med) ectopic[i] = ectopic[i + 1] = 1;
   }
   let ectopicIntervals = 0;
-  for (let i = 0; i < n; i++) ectopicIntervals += ectopic[i]!;
-  const kept: number[] = [];
-  for (let i = 0; i < n; i++) if (!ectopic[i]) kept.push(rr[i]!);
-  if (kept.length - 2 * trim < 8) return { intervals: 0, ectopicIntervals, normalizedRmssd: 0, shannonEntropy: 0, turningPointRatio: 0 };
-  // Drop the `trim` largest and smallest values, keeping the order of the rest.
-  const k = kept.length;
-  const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => kept[a]! - kept[b]!);
-  const drop = new Set(order.slice(0, trim).concat(order.slice(k - trim)));
-  const x: number[] = [];
-  for (let i = 0; i < k; i++) if (!drop.has(i)) x.push(kept[i]!);
-  const m = x.length;
+  const kept = scratchKept;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (ectopic[i]) ectopicIntervals++;
+    else kept[k++] = rr[i]!;
+  }
+  if (k - 2 * trim < 8) return { intervals: 0, ectopicIntervals, normalizedRmssd: 0, shannonEntropy: 0, turningPointRatio: 0 };
+  // Drop the `trim` smallest (ties: earliest first) and largest (ties: latest first) values,
+  // keeping the order of the rest - what a stable sort of the indices would select.
+  const drop = scratchFlags;
+  drop.fill(0, 0, k);
+  for (let t = 0; t < trim; t++) {
+    let at = -1;
+    for (let i = 0; i < k; i++) if (!drop[i] && (at < 0 || kept[i]! < kept[at]!)) at = i;
+    drop[at] = 1;
+  }
+  for (let t = 0; t < trim; t++) {
+    let at = -1;
+    for (let i = 0; i < k; i++) if (!drop[i] && (at < 0 || kept[i]! >= kept[at]!)) at = i;
+    drop[at] = 1;
+  }
+  const x = scratchX;
+  let m = 0;
+  for (let i = 0; i < k; i++) if (!drop[i]) x[m++] = kept[i]!;
   let mean = 0;
-  for (const v of x) mean += v;
+  for (let i = 0; i < m; i++) mean += x[i]!;
   mean /= m;
   let ss = 0;
   for (let i = 1; i < m; i++) ss += (x[i]! - x[i - 1]!) ** 2;
@@ -110,12 +146,20 @@ export function irregularityMetrics(rr: ArrayLike<number>, trim = TRIM): Irregul
     if ((b > a && b > c) || (b < a && b < c)) tp++;
   }
   const turningPointRatio = tp / (m - 2);
-  const lo = Math.min(...x), hi = Math.max(...x);
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < m; i++) {
+    const v = x[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   let shannonEntropy = 0;
   if (hi > lo) {
-    const counts = new Array<number>(BINS).fill(0);
-    for (const v of x) counts[Math.min(BINS - 1, Math.floor(((v - lo) / (hi - lo)) * BINS))]!++;
-    for (const c of counts) if (c > 0) shannonEntropy -= (c / m) * Math.log(c / m);
+    binCounts.fill(0);
+    for (let i = 0; i < m; i++) binCounts[Math.min(BINS - 1, Math.floor(((x[i]! - lo) / (hi - lo)) * BINS))]!++;
+    for (let b = 0; b < BINS; b++) {
+      const c = binCounts[b]!;
+      if (c > 0) shannonEntropy -= (c / m) * Math.log(c / m);
+    }
     shannonEntropy /= Math.log(BINS);
   }
   return { intervals: m, ectopicIntervals, normalizedRmssd, shannonEntropy, turningPointRatio };
@@ -128,6 +172,8 @@ export function isIrregular(m: IrregularityMetrics): boolean {
 export class RhythmAnalyzer {
   private readonly rr = new Float64Array(IRREGULARITY_WINDOW);
   private readonly scratch = new Float64Array(RATE_WINDOW);
+  /** The RR ring, oldest first, for irregularityMetrics (no array per report). */
+  private readonly ordered = new Float64Array(IRREGULARITY_WINDOW);
   private rrCount = 0;
   private lastBeatMs: number | undefined;
   private startMs = 0;
@@ -163,7 +209,11 @@ export class RhythmAnalyzer {
     }
     const heartRateBpm = medianRrMs !== undefined ? 60000 / medianRrMs : undefined;
     const msSinceLastBeat = nowMs - (this.lastBeatMs ?? this.startMs);
-    const irregularity = this.rrCount >= IRREGULARITY_WINDOW ? irregularityMetrics(this.intervals()) : undefined;
+    let irregularity: IrregularityMetrics | undefined;
+    if (this.rrCount >= IRREGULARITY_WINDOW) {
+      for (let i = 0; i < IRREGULARITY_WINDOW; i++) this.ordered[i] = this.rr[(this.rrCount - IRREGULARITY_WINDOW + i) % IRREGULARITY_WINDOW]!;
+      irregularity = irregularityMetrics(this.ordered);
+    }
     return {
       heartRateBpm,
       lastRrMs: this.rrCount > 0 ? this.rr[(this.rrCount - 1) % IRREGULARITY_WINDOW] : undefined,
