@@ -17,7 +17,7 @@
 // Sector erase clears the header first, so a half-erased sector is never taken for live data.
 import type { NonVolatileStore } from '../../hal/storage.ts';
 import { readU32be, u32be } from '../../protocol/bytes.ts';
-import { decodeReadings, encodeReadings, type Reading, type ReadingValue } from '../../protocol/readings.ts';
+import { decodeBatch, encodeBatch, type BatchItem, type EventValue, type ReadingValue } from '../../protocol/readings.ts';
 import { crc32 } from './crc32.ts';
 
 export const SECTOR_BYTES = 4096;
@@ -33,7 +33,7 @@ const F_EVENT = 1;
 /** Readings per record (a summary has at most a handful). */
 export const MAX_RECORD_READINGS = 32;
 
-export type QueuedReading = ReadingValue & { readonly measuredAt: number };
+export type QueuedReading = (ReadingValue | EventValue) & { readonly measuredAt: number };
 export type RecordClass = 'summary' | 'event';
 
 export class QueueFullError extends Error {
@@ -73,7 +73,7 @@ export interface PendingBatch {
 }
 
 export interface Batch extends PendingBatch {
-  readonly readings: Reading[];
+  readonly readings: BatchItem[];
 }
 
 export interface QueueStats {
@@ -160,7 +160,7 @@ export class FlashQueue {
   enqueue(readings: readonly QueuedReading[], cls: RecordClass): number {
     if (readings.length < 1 || readings.length > MAX_RECORD_READINGS) throw new QueueParameterError(`a record holds 1..${MAX_RECORD_READINGS} readings`);
     // Sequence numbers are placeholders here; the real ones are given at batch time.
-    const payload = encodeReadings(readings.map((r, i) => ({ ...r, seq: i + 1 }) as Reading));
+    const payload = encodeBatch(readings.map((r, i) => ({ ...r, seq: i + 1 }) as BatchItem));
     const id = this.nextId++;
     const at = this.append(T_DATA, cls === 'event' ? F_EVENT : 0, readings.length, id, payload, this.reserve);
     this.entries.push({ id, sector: at.sector, offset: at.offset, length: REC_HEADER + payload.length, event: cls === 'event', readings: readings.length });
@@ -193,13 +193,13 @@ export class FlashQueue {
       this.lastAssignedSeq = b.lastSeq;
     }
     const b = this.batch;
-    const readings: Reading[] = [];
+    const readings: BatchItem[] = [];
     let seq = b.firstSeq;
     for (const e of this.entries) {
       if (e.id < b.firstId) continue;
       if (e.id > b.lastId) break;
       const bytes = this.flash.read(this.base + e.sector * SECTOR_BYTES + e.offset + REC_HEADER, e.length - REC_HEADER);
-      const d = decodeReadings(bytes);
+      const d = decodeBatch(bytes);
       // The record passed its CRC, so it decodes; anything else is a firmware bug.
       if (!d.ok) throw new Error(`queue record ${e.id} does not decode: ${d.error.code}`);
       for (const r of d.value) readings.push({ ...r, seq: seq++ });

@@ -4,7 +4,7 @@
 // jitter); an event cuts the wait short. It takes readings through VitalsSource, so it does not
 // depend on the sensing application.
 import type { Scheduler, TimerHandle } from '../../hal/clock.ts';
-import { decodeAck, encodeReadings } from '../../protocol/readings.ts';
+import { decodeAck, encodeBatch } from '../../protocol/readings.ts';
 import type { RandomSource } from '../../protocol/random.ts';
 import { QueueFullError, type FlashQueue, type QueuedReading } from './queue.ts';
 import type { SeqCounter } from './seq-counter.ts';
@@ -176,7 +176,7 @@ export class Uplink {
         // or a poor GPRS link a long request rarely gets through whole.
         const from = Math.max(batch.firstSeq, this.serverAcked + 1);
         const part = batch.readings.filter((r) => r.seq >= from).slice(0, this.chunk);
-        const reply = await this.deps.session.exchange(encodeReadings(part));
+        const reply = await this.deps.session.exchange(encodeBatch(part));
         const ack = decodeAck(reply);
         if (!ack.ok) throw new UplinkError('bad-reply', `ack: ${ack.error.code}`);
         const acked = ack.value.ackedSeq;

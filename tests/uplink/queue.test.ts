@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FlashQueue, QueueFullError, SECTOR_BYTES } from '../../firmware/uplink/queue.ts';
-import type { Reading } from '../../protocol/readings.ts';
+import type { BatchItem } from '../../protocol/readings.ts';
 import { Rng } from '../../sim/rng.ts';
 import { alarm, CuttableStore, memory, PowerCut, summary } from './helpers.ts';
 
@@ -9,8 +9,8 @@ const T0 = 1_700_000_000_000;
 const FLASH = 4 * 1024 * 1024;
 
 /** Drains the queue through batches acknowledged in full; returns what a server would store. */
-function drain(q: FlashQueue): Reading[] {
-  const got: Reading[] = [];
+function drain(q: FlashQueue): BatchItem[] {
+  const got: BatchItem[] = [];
   for (let b = q.nextBatch(); b; b = q.nextBatch()) {
     got.push(...b.readings);
     const r = q.acknowledge(b.lastSeq);
@@ -145,7 +145,7 @@ test('random power cuts during a long run (cleaning, erases, marks): no alarm lo
   const mem = memory(0x4000 + region);
   const opts = { size: region, maxBatchReadings: 30 };
   let q = new FlashQueue(mem, opts);
-  const delivered: Reading[] = [];
+  const delivered: BatchItem[] = [];
   const alarmsEnqueued: number[] = [];
   let cuts = 0;
   let i = 0;

@@ -2,7 +2,7 @@
 // encodings that existed before are byte-for-byte unchanged.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeReadings, encodeReadings, FAULTS, type Reading } from '../../protocol/readings.ts';
+import { decodeBatch, decodeReadings, encodeBatch, encodeReadings, FAULTS, type BatchItem } from '../../protocol/readings.ts';
 
 test('format-1 encodings of the original kinds are unchanged', () => {
   const b = encodeReadings([
@@ -14,22 +14,25 @@ test('format-1 encodings of the original kinds are unchanged', () => {
 });
 
 test('alarm, escalation and the new fault codes round-trip; unknown codes are typed errors', () => {
-  const rs: Reading[] = [
+  const rs: BatchItem[] = [
     { seq: 7, measuredAt: 5, kind: 'alarm', condition: 'asystole', level: 'critical', change: 'raised' },
     { seq: 8, measuredAt: 6, kind: 'escalation', contact: 'emergency', channel: 'call', outcome: 'answered' },
     { seq: 9, measuredAt: 7, kind: 'fault', sensor: 'cuff', fault: 'pump-fault' },
   ];
-  const b = encodeReadings(rs);
-  const d = decodeReadings(b);
+  const b = encodeBatch(rs);
+  const d = decodeBatch(b);
   assert.ok(d.ok);
   assert.equal(d.ok && d.value, rs);
+  // the measurements-only decoder (what the FHIR code takes) refuses events, as before they existed
+  const m = decodeReadings(b);
+  assert.is(!m.ok && m.error.code, 'bad-kind');
   const badLevel = b.slice();
   badLevel[3 + 14 + 1] = 9; // the alarm's level byte
-  const r = decodeReadings(badLevel);
+  const r = decodeBatch(badLevel);
   assert.is(!r.ok && r.error.code, 'bad-value');
   const badKind = b.slice();
   badKind[3 + 4] = 9;
-  const k = decodeReadings(badKind);
+  const k = decodeBatch(badKind);
   assert.is(!k.ok && k.error.code, 'bad-kind');
 });
 

@@ -7,7 +7,7 @@ import { MemoryServerStore } from '../../protocol/store.ts';
 import { confirmMa3, verifyMa1, type ServerSession } from '../../protocol/server.ts';
 import { decodeDataFrame, decodeMa3 } from '../../protocol/wire.ts';
 import { toHex } from '../../protocol/bytes.ts';
-import { decodeReadings, encodeAck, type Reading } from '../../protocol/readings.ts';
+import { decodeBatch, encodeAck, type BatchItem } from '../../protocol/readings.ts';
 import type { LocationAreaId } from '../../protocol/lai.ts';
 import type { RandomSource } from '../../protocol/random.ts';
 import type { HttpEndpoint } from '../../sim/sim800/network.ts';
@@ -18,7 +18,7 @@ export class ServerDouble implements UplinkTransport, HttpEndpoint {
   readonly store = new MemoryServerStore();
   readonly sessions = new Map<string, ServerSession>();
   /** Stored readings by seq (one LPU). */
-  readonly readings = new Map<number, Reading>();
+  readonly readings = new Map<number, BatchItem>();
   ackedSeq = 0;
   /** Every data frame body received, in order (for replay tests). */
   readonly frames: Uint8Array[] = [];
@@ -66,7 +66,7 @@ export class ServerDouble implements UplinkTransport, HttpEndpoint {
       if (!s) return { status: 401, body: empty, code: 'unknown-session' };
       const o = s.channel.open(body);
       if (!o.ok) return { status: o.error.code === 'duplicate' || o.error.code === 'too-old' ? 409 : 401, body: empty, code: o.error.code };
-      const batch = decodeReadings(o.value.plaintext);
+      const batch = decodeBatch(o.value.plaintext);
       if (!batch.ok) return { status: 422, body: empty, code: batch.error.code };
       for (const r of batch.value) {
         if (this.readings.has(r.seq)) this.duplicatesDropped++;
@@ -81,7 +81,7 @@ export class ServerDouble implements UplinkTransport, HttpEndpoint {
   }
 
   /** Stored readings in seq order. */
-  stored(): Reading[] {
+  stored(): BatchItem[] {
     return [...this.readings.values()].sort((a, b) => a.seq - b.seq);
   }
 }

@@ -1,13 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { alarmReading, criticalOf, summaryFromSnapshot, type SnapshotLike } from '../../firmware/uplink/vitals-summary.ts';
-import { decodeReadings, encodeReadings, type Reading } from '../../protocol/readings.ts';
+import type { VitalsSnapshot } from '../../firmware/vitals.ts';
+import { decodeBatch, encodeBatch, type BatchItem } from '../../protocol/readings.ts';
 
 const E = (t: number) => 1_790_000_000_000 + t;
 const flags = { bradycardia: false, tachycardia: false, irregular: false, asystole: false };
 
-function roundTrip(rs: ReturnType<typeof summaryFromSnapshot>): Reading[] {
-  const d = decodeReadings(encodeReadings(rs.map((r, i) => ({ ...r, seq: i + 1 }) as Reading)));
+function roundTrip(rs: ReturnType<typeof summaryFromSnapshot>): BatchItem[] {
+  const d = decodeBatch(encodeBatch(rs.map((r, i) => ({ ...r, seq: i + 1 }) as BatchItem)));
   assert.ok(d.ok);
   return d.ok ? d.value : [];
 }
@@ -45,5 +46,8 @@ test('a fault is a fault reading, never a value; acquiring gives nothing; asysto
   assert.is(criticalOf(s), null);
   assert.equal(alarmReading('raised', a.alarms[1]!, E(5)), { kind: 'alarm', condition: 'fever', level: 'mild', change: 'raised', measuredAt: E(5) });
 });
+
+// The sensing application's snapshot fits the uplink's structural type (a compile-time check).
+export const fits = (s: VitalsSnapshot): SnapshotLike => s;
 
 test.run();
