@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { VirtualClock } from '../../sim/clock.ts';
-import { writeCredential, loadCredential } from '../../firmware/uplink/credential-store.ts';
+import { writeCredential, loadCredential, readCredential } from '../../firmware/uplink/credential-store.ts';
 import type { UplinkTransport } from '../../firmware/uplink/transport.ts';
 import { CELL_A, CELL_B, seededRandom } from '../protocol/helpers.ts';
 import { ServerDouble } from './server-double.ts';
@@ -92,6 +92,28 @@ test('an MA1 replayed within its epoch is refused as a replay; the LPU\'s sessio
   assert.equal(replays, [{ status: 409, code: 'replay' }]);
   assert.ok(w.server.stored().length > 0);
   assert.is(s.uplink.status().lastError, null);
+});
+
+test('an LPU restored from an old backup (server no longer knows its pair) recovers through the emergency form after 8 refusals', async () => {
+  const w = await world(13);
+  const old = readCredential(w.nv)!;
+  const a = makeStack({ clock: w.clock, nv: w.nv, transport: w.transport, cell: fixedCell(CELL_A), random: seededRandom(14), vitals: new CountingVitals() });
+  a.uplink.start();
+  await w.clock.runFor(70_000);
+  a.uplink.stop();
+  assert.is(a.session.stats.handshakes, 1);
+  // the EEPROM is restored from a backup taken before that session (two sessions back would be the same)
+  writeCredential(w.nv, old);
+  const b = makeStack({ clock: w.clock, nv: w.nv, transport: w.transport, cell: fixedCell(CELL_A), random: seededRandom(15), vitals: new CountingVitals() });
+  b.uplink.start();
+  await w.clock.runFor(20 * 60_000);
+  const ma1 = w.server.log.filter((l) => l.path === '/v1/ma1');
+  assert.is(ma1.filter((l) => l.status === 401).length, 8, 'eight refused normal MA1s');
+  assert.is(b.session.stats.emergencyHandshakes, 1);
+  assert.is(loadCredential(w.nv)!.credential.pairs.length, 7, 'the used shadow pair is gone from the stored credential');
+  const stored = w.server.stored();
+  stored.forEach((r, i) => assert.is(r.seq, i + 1));
+  assert.ok(stored.length > 200);
 });
 
 test('secure localisation: an MA1 from a cell other than the one the network reports is refused; the uplink backs off', async () => {
