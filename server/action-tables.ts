@@ -2,7 +2,7 @@
 // validated on load. classify() maps a reading to the highest level any row of its table
 // matches; levels are ordered none < mild < family < physician < emergency < critical, and
 // 'fault' stands apart (a sensor fault is never a medical level).
-import { FAULTS, READING_KINDS, RHYTHMS, type Reading, type ReadingKind } from './readings.ts';
+import { FAULTS, READING_KINDS, RHYTHMS, type Reading, type ReadingKind } from '../protocol/readings.ts';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_ACTION_TABLES } from './action-tables/default.ts';
 

@@ -17,7 +17,7 @@ import { storeReadings } from './ingest.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { migrate } from './migrations.ts';
 import type { Notifier } from './notifier.ts';
-import { decodeReadings, encodeAck } from './readings.ts';
+import { decodeBatch, encodeAck } from '../protocol/readings.ts';
 import { SqlServerStore } from './sql-store.ts';
 
 export const ROUTES = {
@@ -237,7 +237,7 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
       throw new ApiError(400, c, opened.error.message);
     }
     live.lastUsed = clock.now();
-    const batch = decodeReadings(opened.value.plaintext);
+    const batch = decodeBatch(opened.value.plaintext);
     if (!batch.ok) throw new ApiError(422, `payload-${batch.error.code}`, batch.error.message);
     const stored = await storeReadings(db, live.lpuId, batch.value, clock.now());
     log.log('info', 'readings-stored', { patient: live.lpuId, received: batch.value.length, inserted: stored.inserted.length, acked: stored.ackedSeq });

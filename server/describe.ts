@@ -1,5 +1,5 @@
 // Human-readable one-line summaries of readings, with units, for notifications.
-import type { Reading } from './readings.ts';
+import type { Reading } from '../protocol/readings.ts';
 
 export function describeReading(r: Reading): string {
   switch (r.kind) {

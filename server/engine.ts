@@ -15,7 +15,7 @@ import { int, intOrNull, type Database, type Sql } from './db.ts';
 import { startEscalation, stepEscalation, type Action, type CallOutcome, type EscalationConfig, type EscalationEvent, type EscalationLevel, type EscalationState, type Role, type Transition } from './escalation.ts';
 import type { Logger } from './log.ts';
 import type { Notifier } from './notifier.ts';
-import type { Reading } from './readings.ts';
+import type { Reading } from '../protocol/readings.ts';
 import { describeReading } from './describe.ts';
 
 export interface EngineOptions {

@@ -2,15 +2,21 @@
 // acknowledgement is the highest seq n such that all of 1..n are stored (monotonic, so two
 // writers for one LPU can only move it forward).
 import { int, type Database } from './db.ts';
-import { valueOf, type Reading } from './readings.ts';
+import type { BatchItem, Reading } from '../protocol/readings.ts';
+
+const isEvent = (r: BatchItem): r is Exclude<BatchItem, Reading> => r.kind === 'alarm' || r.kind === 'escalation';
+const valueOf = (r: BatchItem): Omit<BatchItem, 'seq' | 'measuredAt'> => {
+  const { seq: _s, measuredAt: _m, ...v } = r;
+  return v;
+};
 
 export interface StoredBatch {
-  /** The readings this batch added (not stored before). */
+  /** The measurements this batch added (not stored before); events (alarm, escalation) are stored but not listed. */
   readonly inserted: readonly Reading[];
   readonly ackedSeq: number;
 }
 
-export async function storeReadings(db: Database, lpuId: number, readings: readonly Reading[], now: number): Promise<StoredBatch> {
+export async function storeReadings(db: Database, lpuId: number, readings: readonly BatchItem[], now: number): Promise<StoredBatch> {
   return db.transaction(async (tx) => {
     const inserted: Reading[] = [];
     for (const r of readings) {
@@ -19,7 +25,8 @@ export async function storeReadings(db: Database, lpuId: number, readings: reado
          ON CONFLICT (lpu_id, seq) DO NOTHING RETURNING seq`,
         [lpuId, r.seq, r.kind, r.measuredAt, JSON.stringify(valueOf(r)), now],
       );
-      if (rows.length) inserted.push(r);
+      // Events take part in the contiguous ack like readings; only measurements are classified.
+      if (rows.length && !isEvent(r)) inserted.push(r);
     }
     // Locks the LPU row so concurrent batches of one LPU compute the ack one at a time.
     let acked = int((await tx.query('SELECT acked_seq FROM lpus WHERE id = $1 FOR UPDATE', [lpuId]))[0]!.acked_seq);

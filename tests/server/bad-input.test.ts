@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ROUTES, SERVING_LAI_HEADER } from '../../server/app.ts';
 import { int, openDatabase } from '../../server/db.ts';
-import { encodeReadings } from '../../server/readings.ts';
+import { encodeReadings } from '../../protocol/readings.ts';
 import { seededRandom } from '../protocol/helpers.ts';
 import { bin, bp, CELL, CELL_TEXT, HttpLpu, OPERATOR_TOKEN, post, registerLpu, startServer, type Harness } from './helpers.ts';
 

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { classify, loadDefaultActionTables, validateActionTables } from '../../server/action-tables.ts';
 import { DEFAULT_ACTION_TABLES } from '../../server/action-tables/default.ts';
 import { startEscalation, stepEscalation, type EscalationConfig, type EscalationState, type Action } from '../../server/escalation.ts';
-import { decodeAck, decodeReadings, encodeAck, encodeReadings, type Reading } from '../../server/readings.ts';
+import { decodeAck, decodeReadings, encodeAck, encodeReadings, type Reading } from '../../protocol/readings.ts';
 import { seededRandom } from '../protocol/helpers.ts';
 
 const sample: Reading[] = [

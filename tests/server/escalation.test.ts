@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { ROUTES } from '../../server/app.ts';
 import { int, openDatabase } from '../../server/db.ts';
 import type { CallOutcome } from '../../server/escalation.ts';
-import type { Reading } from '../../server/readings.ts';
+import type { Reading } from '../../protocol/readings.ts';
 import { composeNotifier, type Telephony } from '../../server/notifier.ts';
 import { bp, CONTACTS, HttpLpu, post, registerLpu, startServer, type Harness } from './helpers.ts';
 

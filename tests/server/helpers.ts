@@ -11,7 +11,7 @@ import { createBsnServer, ROUTES, SERVING_LAI_HEADER, type BsnServer, type BsnSe
 import { jsonLogger } from '../../server/log.ts';
 import { composeNotifier, ScriptedTelephony } from '../../server/notifier.ts';
 import type { ServerClock, TimerHandle } from '../../server/clock.ts';
-import { encodeReadings, decodeAck, type Reading } from '../../server/readings.ts';
+import { encodeReadings, decodeAck, type Reading } from '../../protocol/readings.ts';
 import { seededRandom } from '../protocol/helpers.ts';
 
 const PGLITE_VERSION = String((JSON.parse(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as { version: string }).version);
