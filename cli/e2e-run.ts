@@ -67,7 +67,7 @@ export interface E2eOptions extends Omit<SimRunOptions, 'onSample' | 'setup' | '
   summaryPeriodMs?: number;
   uploadPeriodMs?: number;
   /** Called with every timeline entry as it happens. */
-  onTimeline?: (e: TimelineEntry) => void;
+  onTimeline?: (e: TimelineEntry, w: E2eWorld) => void;
   /** Called once everything is built (probes, fault injection). */
   setup?: (e: E2eWorld) => void;
 }
@@ -134,9 +134,10 @@ function randomFrom(rng: Rng): RandomSource {
 }
 
 /** The server's telephony over its own SIM800 (one call or SMS at a time: one modem). */
-function modemTelephony(driver: Sim800): Telephony {
+function modemTelephony(driver: Sim800, needsVirtualTime: () => void): Telephony {
   let chain: Promise<unknown> = Promise.resolve();
   const one = <T>(fn: () => Promise<T>): Promise<T> => {
+    needsVirtualTime();
     const p = chain.then(fn);
     chain = p.catch(() => undefined);
     return p;
@@ -180,10 +181,12 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
   const clock = w.clock;
   const rng = w.rng.fork('e2e');
   const timeline: TimelineEntry[] = [];
+  // eslint-disable-next-line prefer-const
+  let world: E2eWorld;
   const note = (source: TimelineEntry['source'], text: string) => {
     const e = { tMs: clock.now(), source, text };
     timeline.push(e);
-    o.onTimeline?.(e);
+    o.onTimeline?.(e, world);
   };
 
   // Server: PGlite in memory; its database work holds virtual time (clock.track), its phone calls
@@ -222,6 +225,21 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
   }
   const trackedMailer = mailer ? { send: (m: Parameters<SmtpMailer['send']>[0]) => clock.track(mailer!.send(m)) } : null;
 
+  // A request holds virtual time while the server works on it, but a request that waits for the
+  // escalation engine may wait for a phone call, which takes virtual time: when the server starts
+  // using its modem, every held request lets time go on (a deterministic point in the flow).
+  let held: Array<() => void> = [];
+  const releaseHeld = () => {
+    const h = held;
+    held = [];
+    for (const r of h) r();
+  };
+  const holdWhile = <T>(p: Promise<T>): Promise<T> => {
+    const released = new Promise<void>((res) => held.push(res));
+    void clock.track(Promise.race([p.then(() => undefined, () => undefined), released]));
+    return p;
+  };
+
   // The server's own modem: its UART, SIM800 model, a GSM network and the phone network's callees.
   const sLine = new UartLine(clock, {}, { name: 'server-host' }, { name: 'server-sim800', rxFifoBytes: 1024 });
   await sLine.b.open(115200);
@@ -236,7 +254,7 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
   sTelephony; // calls and SMS are read from its records
   const server = await createBsnServer({
     db, clock: { now: () => E2E_EPOCH0 + Math.floor(clock.now()), after: (ms, task) => clock.after(ms, task) },
-    notifier: composeNotifier(modemTelephony(sDriver), trackedMailer),
+    notifier: composeNotifier(modemTelephony(sDriver, releaseHeld), trackedMailer),
     operatorToken: OPERATOR_TOKEN, random: randomFrom(rng.fork('server-random')), log: process.env.BSN_E2E_LOG ? jsonLogger((l) => void process.stderr.write(l + '\n')) : silentLogger,
     escalation: { retryIntervalMs: o.retryIntervalMs ?? 60_000 },
     linkBase: 'https://care.example/ack',
@@ -245,7 +263,7 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
   // The LPU's modem: UART at bit level, SIM800 model, GPRS to the server in this process.
   const cell = o.network?.cell ?? E2E_CELL;
   const endpoint: HttpEndpoint = {
-    post: (url, body, contentType) => clock.track((async () => {
+    post: (url, body, contentType) => holdWhile((async () => {
       const r = await server.http.inject({
         method: 'POST', url: new URL(url).pathname, payload: Buffer.from(body),
         headers: { 'content-type': contentType, [SERVING_LAI_HEADER]: laiHeader(cell), [SERVING_CELL_HEADER]: `0x${cell.ci.toString(16)}` },
@@ -284,7 +302,7 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
     }
   });
 
-  const world: E2eWorld = {
+  world = {
     run, clock, server, db: rawDb,
     lpuModem: { line, network, model, driver },
     serverModem: { telephony: sTelephony, driver: sDriver },
@@ -312,7 +330,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
   const note = (source: TimelineEntry['source'], text: string) => {
     const x = { tMs: clock.now(), source, text };
     timeline.push(x);
-    o.onTimeline?.(x);
+    o.onTimeline?.(x, e);
   };
   try {
     if (o.speed !== undefined) clock.setSpeed(o.speed);
@@ -354,7 +372,8 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
       for (; seenPosts < net.posts.length; seenPosts++) {
         const p = net.posts[seenPosts]!;
         const path = new URL(p.url).pathname;
-        note('uplink', `POST ${path} (${p.body.length} B) -> ${p.status}`);
+        const st = e.uplink.status();
+        note('uplink', `POST ${path} (${p.body.length} B) -> ${p.status}${path === '/v1/data' ? `; server has all readings through seq ${st.acknowledgedSeq}, ${st.queued} queued` : ''}`);
       }
     });
     // Server's calls and SMS as the phone network saw them.
@@ -363,14 +382,15 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
     const callNoted = new Set<number>();
     clock.every(1000, () => {
       tel.calls.forEach((c, i) => {
-        if (!callNoted.has(i) && c.outcome !== undefined) {
+        if (!callNoted.has(i) && (c.outcome !== undefined || c.answeredAt !== undefined)) {
           callNoted.add(i);
-          note('phone', `call to ${ROLE_OF_NUMBER.get(c.number) ?? c.number} dialled ${fmtTime(c.dialledAt)}: ${c.outcome}${c.answeredAt !== undefined ? ` (answered at ${fmtTime(c.answeredAt)})` : ''}`);
+          const how = c.answeredAt !== undefined ? `ANSWERED after ${((c.answeredAt - c.dialledAt) / 1000).toFixed(0)} s` : c.outcome === 'hung-up-by-caller' ? 'no answer (server gave up after 45 s)' : c.outcome;
+          note('phone', `server's call to ${ROLE_OF_NUMBER.get(c.number) ?? c.number} (${c.number}) placed at ${fmtTime(c.dialledAt)}: ${how}`);
         }
       });
       for (; seenSms < tel.outbox.length; seenSms++) {
         const s = tel.outbox[seenSms]!;
-        note('phone', `SMS to ${ROLE_OF_NUMBER.get(s.number) ?? s.number}: ${s.text.slice(0, 100)}`);
+        note('phone', `SMS to ${ROLE_OF_NUMBER.get(s.number) ?? s.number}: ${s.text.slice(0, 120)}`);
       }
     });
 

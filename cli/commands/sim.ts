@@ -5,10 +5,13 @@ import { UsageError, type Command } from '../command.ts';
 import { DeviceConfigError, MAX_ECG_HZ, MIN_ECG_HZ } from '../../firmware/sensing/device.ts';
 import { getScenario, scenarioNames, ScenarioError } from '../../sim/patient/scenarios.ts';
 import { fmtTime, formatRow, parseDuration, runSim, type SimSummary } from '../sim-run.ts';
+import { runE2e } from '../e2e-run.ts';
+import { formatAlert } from './start.ts';
 
 const USAGE = `Usage: bsn-care sim --scenario NAME [--duration 10m] [--seed N] [--json] [--speed max|N]
                     [--ecg-hz N] [--nibp-every 15m] [--every 30s] [--lcd]
                     [--wiring parallel-lcd|backpack-lcd] [--cuff oscillation|dc-only|none]
+                    [--server [--retry 60s] [--gprs-rtt 500ms]]
 
 Runs the sensing firmware (ECG, pulse, temperature, blood pressure, alarms, LCD) on the virtual
 Arduino Uno against a simulated patient and prints the measured vitals every 30 s of simulated
@@ -28,6 +31,13 @@ time, the true values in brackets.
                     backpack-lcd: LCD on the I2C backpack (A4/A5), cuff pressure from A3 only
   --cuff C          the cuff fitted: oscillation (default with parallel-lcd), dc-only (default
                     with backpack-lcd) or none
+  --server          end to end: the uplink over the SIM800 model's GPRS to the BSN-Care server in
+                    this process (PGlite in memory) and its escalation through the server's own
+                    SIM800 (family and physician do not answer, the emergency unit does) and SMTP.
+                    Prints the timeline; with --json a summary listing every alert with its latency
+                    from the true threshold crossing (simulated ms)
+  --retry D         (with --server) escalation retry interval (default 60s)
+  --gprs-rtt D      (with --server) median GPRS round trip (default 500ms)
 `;
 
 function duration(name: string, text: string): number {
@@ -57,6 +67,9 @@ export const command: Command = {
           lcd: { type: 'boolean', default: false },
           wiring: { type: 'string', default: 'parallel-lcd' },
           cuff: { type: 'string' },
+          server: { type: 'boolean', default: false },
+          retry: { type: 'string', default: '60s' },
+          'gprs-rtt': { type: 'string', default: '500ms' },
         },
       }));
     } catch (e) {
@@ -86,6 +99,36 @@ export const command: Command = {
     if (cuff === 'oscillation' && lcd === 'backpack') throw new UsageError('--cuff oscillation needs A4, which the LCD backpack uses (I2C SDA): use --wiring parallel-lcd');
     const json = values.json;
     const out = (s: string) => void process.stdout.write(s + '\n');
+    if (values.server) {
+      const retryIntervalMs = duration('retry', values.retry);
+      const rttMedianMs = duration('gprs-rtt', values['gprs-rtt']);
+      if (!json) out(`scenario ${values.scenario}, seed ${seed}, ${fmtTime(durationMs)} simulated, end to end with the BSN-Care server in process`);
+      let summary;
+      try {
+        summary = await runE2e({
+          scenario: values.scenario, seed, durationMs, speed, lcd, cuff, device: { ecgHz, nibpIntervalMs },
+          retryIntervalMs, network: { rttMedianMs },
+          ...(json ? {} : {
+            onTimeline: (e: { tMs: number; source: string; text: string }) => {
+              if (e.source === 'uplink' && e.text.startsWith('POST /v1/data') && e.text.includes('-> 200')) return;
+              out(`${fmtTime(e.tMs)}  ${e.source.padEnd(7)} ${e.text}`);
+            },
+          }),
+        });
+      } catch (e) {
+        if (e instanceof DeviceConfigError) throw new UsageError(e.message);
+        throw e;
+      }
+      if (json) out(JSON.stringify(summary));
+      else {
+        out('alerts (latency from the true threshold crossing):');
+        for (const a of summary.alerts) out('  ' + formatAlert(a));
+        const u = summary.uploads;
+        out(`uplink: ${u.ok} of ${u.posts} requests ok; ${u.readingsStored} readings and events stored (through seq ${u.ackedSeq}), ${u.duplicates} duplicates`);
+        if (summary.lcd) out(summary.lcd.map((l) => `LCD |${l}|`).join('\n'));
+      }
+      return 0;
+    }
 
     if (!json) out(`scenario ${values.scenario}, seed ${seed}, ${fmtTime(durationMs)} simulated; measured (true)`);
     let summary: SimSummary;

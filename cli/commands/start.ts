@@ -1,45 +1,52 @@
 import type { Command } from '../command.ts';
-import { fmtTime, formatRow, runSim } from '../sim-run.ts';
+import { fmtTime } from '../sim-run.ts';
+import { runE2e, type AlertRecord } from '../e2e-run.ts';
 
-// `npm start` runs this. Until the end-to-end simulation with the server exists (issue 5) it runs
-// a short demo of the device itself: the hypertensive-crisis scenario for a few simulated minutes
-// at full speed, with the LCD and the measured-vs-true timeline.
-const DEMO = { scenario: 'hypertensive-crisis', seed: 1, durationMs: 8 * 60_000, nibpIntervalMs: 2 * 60_000 };
+// `npm start`: the whole system in one process with nothing to configure. A patient whose blood
+// pressure climbs to a hypertensive crisis, the sensing firmware with its LCD, the uplink through
+// the SIM800 model to the BSN-Care server (in process, PGlite in memory), and the server's
+// escalation calling the family, the physician and the emergency unit through its own modem.
+export const DEMO = { scenario: 'hypertensive-crisis', seed: 1, durationMs: 20 * 60_000, nibpIntervalMs: 2 * 60_000 };
+
+export function formatAlert(a: AlertRecord): string {
+  const lat = a.latencyMs === null ? '' : `, ${(a.latencyMs / 1000).toFixed(1)} s after the ${a.level} threshold was crossed`;
+  const ans = a.answeredAtMs !== undefined ? ', answered' : a.channel === 'call' ? ', not answered' : '';
+  return `${fmtTime(a.atMs)}  ${a.channel.padEnd(5)} ${a.role.padEnd(9)} ${a.to}${ans}${lat}`;
+}
 
 export const command: Command = {
   name: 'start',
-  summary: 'the main job: a demo of the sensing device on a simulated patient (hypertensive crisis)',
-  usage: 'Usage: bsn-care start\n\nRuns the hypertensive-crisis scenario for 8 simulated minutes through the sensing firmware on\nthe virtual Uno (cuff every 2 minutes), showing the LCD and the vitals timeline.',
+  summary: 'the main job: the whole system on a simulated patient in a hypertensive crisis (server in process)',
+  usage: `Usage: bsn-care start
+
+Runs 20 simulated minutes of the hypertensive-crisis scenario (seed 1, cuff every 2 minutes) end to
+end: sensing firmware and LCD on the virtual Uno, uplink over the SIM800 model's GPRS to the
+BSN-Care server in this process (PGlite in memory), and the server's escalation: the family and
+the physician do not answer, the emergency unit does. Prints the timeline and the alerts.
+The same run with other scenarios: bsn-care sim --scenario NAME --server`,
   async run() {
     const out = (s: string) => void process.stdout.write(s + '\n');
-    out('bsn-care demo: the sensing device on a simulated patient in a hypertensive crisis');
-    out(`(${DEMO.durationMs / 60_000} simulated minutes at full speed; measured values, the model's truth in brackets)\n`);
-    const wallStart = performance.now();
-    const summary = await runSim({
+    out('bsn-care: a simulated patient in a hypertensive crisis, end to end');
+    out('patient -> sensors -> firmware (LCD) -> SIM800 -> GPRS -> BSN-Care server -> family / physician / emergency');
+    out(`(${DEMO.durationMs / 60_000} simulated minutes at full speed, seed ${DEMO.seed}; the family and the physician do not pick up, the emergency unit does)\n`);
+    const summary = await runE2e({
       scenario: DEMO.scenario,
       seed: DEMO.seed,
       durationMs: DEMO.durationMs,
-      sampleEveryMs: 30_000,
       device: { nibpIntervalMs: DEMO.nibpIntervalMs },
-      onSample: (row, run) => {
-        out(formatRow(row));
-        // The LCD every two minutes, so the timeline stays readable.
-        if (row.tMs % 120_000 === 0) out(run.lcdBox() ?? '');
-      },
-      onEvent: (e, run) => {
-        const t = fmtTime(e.atMs);
-        if (e.kind === 'alarm') {
-          out(`${t}  ** alarm ${e.change}: ${e.alarm.condition} (${e.alarm.level}) ${e.alarm.detail}`);
-          // The alarm screen a second later (the display refreshes every 250 ms).
-          if (e.change !== 'cleared') run.dw.world.clock.after(1100, () => out(run.lcdBox() ?? ''));
-        }
-        else if (e.kind === 'fault') out(`${t}  ** fault: ${e.channel} ${e.fault}`);
-        else if (e.kind === 'blood-pressure') out(`${t}  ** cuff: ${e.result.kind === 'reading' ? `${e.result.systolicMmHg.toFixed(0)}/${e.result.diastolicMmHg.toFixed(0)} mmHg` : `fault ${e.result.fault}`}`);
+      onTimeline: (e, w) => {
+        out(`${fmtTime(e.tMs)}  ${e.source.padEnd(7)} ${e.text}`);
+        // The alarm screen a second later (the display refreshes every 250 ms).
+        if (e.source === 'device' && e.text.startsWith('alarm') && !e.text.startsWith('alarm cleared')) w.clock.after(1100, () => out(w.run.lcdBox() ?? ''));
       },
     });
-    const wallMs = performance.now() - wallStart;
+    out('\nalerts sent by the server (time, channel, recipient, latency from the true threshold crossing):');
+    for (const a of summary.alerts) out('  ' + formatAlert(a));
+    const u = summary.uploads;
+    out(`\nuplink: ${u.ok} of ${u.posts} HTTP requests succeeded; the server stored ${u.readingsStored} readings and events (all through seq ${u.ackedSeq}), ${u.duplicates} duplicates`);
+    out(`escalations: ${summary.escalations.map((e) => `${e.kind} ${e.level} ${e.status}`).join('; ') || 'none'}`);
     out(`\nfinal LCD:\n${summary.lcd ? ['┌' + '─'.repeat(16) + '┐', ...summary.lcd.map((l) => `│${l}│`), '└' + '─'.repeat(16) + '┘'].join('\n') : '(none)'}`);
-    out(`${summary.alarms.filter((a) => a.change !== 'cleared').length} alarm changes, ${summary.bloodPressure.length} cuff readings, ${summary.buzzerChirps} buzzer chirps; ${(wallMs / 1000).toFixed(1)} s wall time`);
+    out(`${(summary.wallMs / 1000).toFixed(1)} s wall time`);
     out('\nMore: npx bsn-care sim --help, npx bsn-care --help');
     return 0;
   },

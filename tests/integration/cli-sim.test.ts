@@ -54,11 +54,15 @@ test('sim: bad arguments exit 2 with a clear message', () => {
   }
 });
 
-test('start (npm start): the hypertensive-crisis demo runs and exits 0', () => {
+test('start (npm start): the end-to-end hypertensive-crisis demo calls the emergency unit and exits 0', () => {
   const r = run(['start']);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /hypertensive crisis/);
-  assert.match(r.stdout, /00:08:00  HR/);
+  assert.match(r.stdout, /POST \/v1\/ma1 \(\d+ B\) -> 200/);
+  assert.match(r.stdout, /call to family .*no answer/);
+  assert.match(r.stdout, /call to emergency \(\+49112\) .*ANSWERED/);
+  assert.match(r.stdout, /Verified location: LAI 262-01-0x1a2b/);
+  assert.match(r.stdout, /0 duplicates/);
   assert.match(r.stdout, /final LCD:/);
 });
 
