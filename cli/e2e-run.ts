@@ -134,12 +134,14 @@ function randomFrom(rng: Rng): RandomSource {
 }
 
 /** The server's telephony over its own SIM800 (one call or SMS at a time: one modem). */
-function modemTelephony(driver: Sim800, needsVirtualTime: () => void): Telephony {
+function modemTelephony(driver: Sim800, busy: { n: number }, needsVirtualTime: () => void): Telephony {
   let chain: Promise<unknown> = Promise.resolve();
   const one = <T>(fn: () => Promise<T>): Promise<T> => {
+    busy.n++;
     needsVirtualTime();
     const p = chain.then(fn);
     chain = p.catch(() => undefined);
+    void p.then(() => void busy.n--, () => void busy.n--);
     return p;
   };
   return {
@@ -234,7 +236,10 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
     held = [];
     for (const r of h) r();
   };
+  const modemBusy = { n: 0 };
   const holdWhile = <T>(p: Promise<T>): Promise<T> => {
+    // While the modem is in a call, a request may wait for it: time must go on.
+    if (modemBusy.n > 0) return p;
     const released = new Promise<void>((res) => held.push(res));
     void clock.track(Promise.race([p.then(() => undefined, () => undefined), released]));
     return p;
@@ -254,7 +259,7 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
   sTelephony; // calls and SMS are read from its records
   const server = await createBsnServer({
     db, clock: { now: () => E2E_EPOCH0 + Math.floor(clock.now()), after: (ms, task) => clock.after(ms, task) },
-    notifier: composeNotifier(modemTelephony(sDriver, releaseHeld), trackedMailer),
+    notifier: composeNotifier(modemTelephony(sDriver, modemBusy, releaseHeld), trackedMailer),
     operatorToken: OPERATOR_TOKEN, random: randomFrom(rng.fork('server-random')), log: process.env.BSN_E2E_LOG ? jsonLogger((l) => void process.stderr.write(l + '\n')) : silentLogger,
     escalation: { retryIntervalMs: o.retryIntervalMs ?? 60_000 },
     linkBase: 'https://care.example/ack',
@@ -297,6 +302,8 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
   uplink.onContact((ok) => fallback.serverContact(ok));
   run.device.onEvent((e) => {
     if (e.kind === 'alarm') {
+      // The summary first, so the reading that raised the alarm goes with it at once.
+      uplink.takeSummary();
       uplink.event([alarmReading(e.change, e.alarm, toEpoch(e.atMs))]);
       fallback.setCritical(criticalOf(run.device.snapshot()));
     }
