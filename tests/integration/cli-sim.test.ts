@@ -61,7 +61,7 @@ test('start (npm start): the end-to-end hypertensive-crisis demo calls the emerg
   assert.match(r.stdout, /POST \/v1\/ma1 \(\d+ B\) -> 200/);
   assert.match(r.stdout, /call to family .*no answer/);
   assert.match(r.stdout, /call to emergency \(\+49112\) .*ANSWERED/);
-  assert.match(r.stdout, /Verified location: LAI 262-01-0x1a2b/);
+  assert.match(r.stdout, /SMS to emergency: BSN-Care EMERGENCY/);
   assert.match(r.stdout, /0 duplicates/);
   assert.match(r.stdout, /final LCD:/);
 });
