@@ -4,9 +4,9 @@
 // arrive sealed are adopted and persisted here.
 import { LpuClient } from '../../protocol/lpu.ts';
 import type { RandomSource } from '../../protocol/random.ts';
-import type { DataChannel } from '../../protocol/data-channel.ts';
+import type { DataChannel, OpenedFrame } from '../../protocol/data-channel.ts';
 import { loadCredential, saveCredential, type CredentialStores } from './credential-store.ts';
-import { UPLINK_ROUTES, type CellSource, type ServingCell, type UplinkTransport } from './transport.ts';
+import { UPLINK_ROUTES, type CellSource, type PostOptions, type ServingCell, type UplinkTransport } from './transport.ts';
 
 export type UplinkErrorCode =
   | 'no-credential' // nothing provisioned (or both slots unreadable)
@@ -60,9 +60,9 @@ export class UplinkSession {
     return this.client;
   }
 
-  private async post(path: string, body: Uint8Array) {
+  private async post(path: string, body: Uint8Array, opts?: PostOptions) {
     try {
-      return await this.deps.transport.post(path, body);
+      return await this.deps.transport.post(path, body, opts);
     } catch (err) {
       throw new UplinkError('unreachable', `POST ${path}: ${err instanceof Error ? err.name : 'error'}`);
     }
@@ -119,17 +119,28 @@ export class UplinkSession {
       this.channel = null;
       throw new UplinkError('session-lost', `seal: ${sealed.error.code}`);
     }
-    const res = await this.post(UPLINK_ROUTES.data, sealed.value);
+    // The reply is opened inside the transport's integrity check, so a frame damaged on the
+    // serial line is read from the modem again; opening twice would count as a replay.
+    let opened: OpenedFrame | null = null;
+    const accept = (b: Uint8Array) => {
+      if (opened) return true;
+      const o = ch.open(b);
+      if (o.ok) opened = o.value;
+      return o.ok;
+    };
+    const res = await this.post(UPLINK_ROUTES.data, sealed.value, { acceptReply: accept });
     if (res.status === 401) {
       this.channel = null;
       throw new UplinkError('session-lost', 'server does not know the session', 401);
     }
     if (res.status >= 500) throw new UplinkError('unreachable', `data: HTTP ${res.status}`, res.status);
-    if (res.status !== 200) throw new UplinkError('rejected', `data: HTTP ${res.status}`, res.status);
-    const opened = ch.open(res.body);
-    if (!opened.ok) throw new UplinkError('bad-reply', `reply frame: ${opened.error.code}`);
+    // Status 0: the modem's report of the status was garbled, the body is the server's answer.
+    if (res.status !== 200 && res.status !== 0) throw new UplinkError('rejected', `data: HTTP ${res.status}`, res.status);
+    if (!opened && !accept(res.body)) throw new UplinkError('bad-reply', 'reply frame does not open');
+    const frame = opened as OpenedFrame | null;
+    if (!frame) throw new UplinkError('bad-reply', 'reply frame does not open');
     this.stats.frames++;
-    const p = opened.value.plaintext;
+    const p = frame.plaintext;
     if (p[0] === SHADOW_PAIRS_PREFIX) {
       const client = this.getClient();
       const r = client.adoptShadowPairs(p);

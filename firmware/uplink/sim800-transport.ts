@@ -3,7 +3,7 @@
 // share one Mutex so an HTTP exchange (several AT commands) is never interleaved with an SMS.
 import type { Sim800 } from '../modem/sim800.ts';
 import type { LocationAreaId } from '../../protocol/lai.ts';
-import { Mutex, type CellSource, type ServingCell, type UplinkResponse, type UplinkTransport } from './transport.ts';
+import { Mutex, type CellSource, type PostOptions, type ServingCell, type UplinkResponse, type UplinkTransport } from './transport.ts';
 import type { FallbackModem, PhoneEntry, CallOutcomeKind } from './fallback.ts';
 
 export interface Sim800UplinkOptions {
@@ -25,10 +25,13 @@ export class Sim800Uplink implements UplinkTransport, CellSource, FallbackModem 
 
   constructor(private readonly modem: Sim800, private readonly opts: Sim800UplinkOptions) {}
 
-  post(path: string, body: Uint8Array): Promise<UplinkResponse> {
+  post(path: string, body: Uint8Array, opts: PostOptions = {}): Promise<UplinkResponse> {
     return this.lock.run(async () => {
       await this.modem.openBearer(this.opts.apn);
-      const r = await this.modem.httpPost(this.opts.baseUrl + path, body, 'application/octet-stream', this.opts.actionTimeoutMs ? { actionTimeoutMs: this.opts.actionTimeoutMs } : {});
+      const r = await this.modem.httpPost(this.opts.baseUrl + path, body, 'application/octet-stream', {
+        ...(this.opts.actionTimeoutMs ? { actionTimeoutMs: this.opts.actionTimeoutMs } : {}),
+        ...(opts.acceptReply ? { acceptReply: opts.acceptReply } : {}),
+      });
       return { status: r.status, body: r.body };
     });
   }

@@ -7,9 +7,18 @@ export interface UplinkResponse {
   body: Uint8Array;
 }
 
+export interface PostOptions {
+  /**
+   * The reply's integrity check (the session opens the sealed frame): a transport that can read
+   * a reply again without resending the request (the SIM800 keeps it until HTTPTERM) does so
+   * when it fails, since the serial line may have damaged it.
+   */
+  acceptReply?: (body: Uint8Array) => boolean;
+}
+
 export interface UplinkTransport {
   /** Rejects when the request got no HTTP answer (no network, modem failure). */
-  post(path: string, body: Uint8Array): Promise<UplinkResponse>;
+  post(path: string, body: Uint8Array, opts?: PostOptions): Promise<UplinkResponse>;
 }
 
 /** The serving cell as the modem reports it (+CREG, +COPS): the LAI that goes into MA1. */
