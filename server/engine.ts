@@ -1,0 +1,287 @@
+// The escalation engine: the thin stateful shell around the pure core (escalation.ts). Every
+// state change is one transaction with compare-and-swap on the escalation row, and every
+// call/SMS/email is an outbox row written as 'intent' in that same transaction, sent, then marked
+// 'done' (for a call, together with the call's result). After a crash, resume() sends whatever
+// is still 'intent' - at most the one step that was in flight - and re-arms the timers, so an
+// escalation loses no step and repeats at most one.
+//
+// One engine per database is assumed (run the other server processes with escalation off).
+import { createHash } from 'node:crypto';
+import { formatLai, decodeLai, type RandomSource } from '../protocol/index.ts';
+import type { ServerClock, TimerHandle } from './clock.ts';
+import type { Classification } from './action-tables.ts';
+import type { Contacts } from './contacts.ts';
+import { int, intOrNull, type Database, type Sql } from './db.ts';
+import { startEscalation, stepEscalation, type Action, type CallOutcome, type EscalationConfig, type EscalationEvent, type EscalationLevel, type EscalationState, type Role, type Transition } from './escalation.ts';
+import type { Logger } from './log.ts';
+import type { Notifier } from './notifier.ts';
+import type { Reading } from './readings.ts';
+import { describeReading } from './describe.ts';
+
+export interface EngineOptions {
+  readonly db: Database;
+  readonly clock: ServerClock;
+  readonly notifier: Notifier;
+  readonly log: Logger;
+  readonly random: RandomSource;
+  readonly config: EscalationConfig;
+  /** Base of the per-recipient acknowledgement links, e.g. https://care.example/ack. */
+  readonly linkBase: string;
+  /** A fault of the same sensor and kind within this time is recorded, not notified again. */
+  readonly faultQuietMs?: number;
+}
+
+interface Stored {
+  readonly core: EscalationState;
+  readonly trigger: { readonly summary: string; readonly why: string; readonly seq: number };
+}
+
+class ConflictError extends Error {}
+
+export const hashToken = (token: string): Uint8Array => new Uint8Array(createHash('sha256').update(token, 'utf8').digest());
+
+const base64url = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
+
+export class EscalationEngine {
+  private readonly timers = new Map<number, TimerHandle>();
+  private readonly chains = new Map<number, Promise<void>>();
+  private stopped = false;
+
+  constructor(private readonly o: EngineOptions) {}
+
+  /** Re-arms timers and finishes interrupted sends after a restart. */
+  async resume(): Promise<void> {
+    const rows = await this.o.db.query(
+      `SELECT id FROM escalations WHERE status = 'active'
+       UNION SELECT escalation_id AS id FROM notifications WHERE status = 'intent' ORDER BY id`,
+    );
+    for (const r of rows) this.schedule(int(r.id));
+    if (rows.length) this.o.log.log('info', 'escalations-resumed', { count: rows.length });
+  }
+
+  /** Handles one newly stored, classified reading. Returns the escalation id, if any. */
+  async onReading(lpuId: number, reading: Reading, c: Classification): Promise<number | null> {
+    if (c.level === 'none') return null;
+    const now = this.o.clock.now();
+    const at = { lpuId, seq: reading.seq, kind: reading.kind, level: c.level };
+    if (c.level === 'mild') {
+      // The LPU beeps locally; the server only records the event.
+      await this.o.db.query('INSERT INTO events (lpu_id, seq, kind, level, at) VALUES ($1, $2, $3, $4, $5)', [lpuId, reading.seq, reading.kind, 'mild', now]);
+      this.o.log.log('info', 'mild-event', at);
+      return null;
+    }
+    const level = c.level as EscalationLevel;
+    const topic = reading.kind === 'fault' ? `fault:${reading.sensor}:${reading.fault}` : reading.kind;
+    const trigger = { summary: describeReading(reading), why: c.why, seq: reading.seq };
+    for (let tries = 0; tries < 5; tries++) {
+      try {
+        const id = await this.o.db.transaction(async (tx) => {
+          const open = await tx.query(`SELECT id, state, version FROM escalations WHERE lpu_id = $1 AND topic = $2 AND status = 'active'`, [lpuId, topic]);
+          let escId: number;
+          if (open[0]) {
+            escId = int(open[0].id);
+            const stored = JSON.parse(String(open[0].state)) as Stored;
+            const t = stepEscalation(stored.core, { type: 'reading', level }, now, this.o.config);
+            if (t.state !== stored.core) await this.commit(tx, escId, int(open[0].version), { ...stored, core: t.state }, t, now);
+          } else {
+            if (level === 'fault') {
+              const recent = await tx.query('SELECT created_at FROM escalations WHERE lpu_id = $1 AND topic = $2 ORDER BY id DESC LIMIT 1', [lpuId, topic]);
+              if (recent[0] && now - int(recent[0].created_at) < (this.o.faultQuietMs ?? 3_600_000)) {
+                await tx.query('INSERT INTO events (lpu_id, seq, kind, level, at) VALUES ($1, $2, $3, $4, $5)', [lpuId, reading.seq, reading.kind, 'fault', now]);
+                return null;
+              }
+            }
+            const t = startEscalation(level, now);
+            const ins = await tx.query(
+              `INSERT INTO escalations (lpu_id, topic, status, state, next_due_at, version, created_at, updated_at) VALUES ($1, $2, 'active', $3, NULL, 0, $4, $4) RETURNING id`,
+              [lpuId, topic, JSON.stringify({ core: t.state, trigger }), now],
+            );
+            escId = int(ins[0]!.id);
+            await this.commit(tx, escId, 0, { core: t.state, trigger }, t, now);
+          }
+          await tx.query('INSERT INTO events (lpu_id, seq, kind, level, escalation_id, at) VALUES ($1, $2, $3, $4, $5, $6)', [lpuId, reading.seq, reading.kind, level, escId, now]);
+          return escId;
+        });
+        if (id !== null) {
+          this.o.log.log('info', 'escalation-event', { ...at, escalation: id });
+          this.schedule(id);
+        }
+        return id;
+      } catch (e) {
+        // Another writer opened or changed the escalation first: read again and re-apply.
+        if (!(e instanceof ConflictError) && !isUniqueViolation(e)) throw e;
+      }
+    }
+    throw new Error('escalation update kept conflicting');
+  }
+
+  /** A recipient's acknowledgement through their link token; returns the role, or null if unknown. */
+  async acknowledge(token: string): Promise<{ escalationId: number; role: Role } | null> {
+    const rows = await this.o.db.query('SELECT escalation_id, role FROM ack_tokens WHERE token_hash = $1', [hashToken(token)]);
+    if (!rows[0]) return null;
+    const escalationId = int(rows[0].escalation_id);
+    const role = String(rows[0].role) as Role;
+    await this.o.db.query('UPDATE ack_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL', [hashToken(token), this.o.clock.now()]);
+    await this.serial(escalationId, () => this.apply(escalationId, { type: 'acknowledged', role }));
+    this.o.log.log('info', 'acknowledged', { escalation: escalationId, role });
+    this.schedule(escalationId);
+    return { escalationId, role };
+  }
+
+  /** Resolves once no escalation work is queued (for tests and orderly shutdown). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const pending = [...this.chains.values()];
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    await this.idle();
+  }
+
+  // ---- internals ----
+
+  private serial(id: number, fn: () => Promise<void>): Promise<void> {
+    const prev = this.chains.get(id) ?? Promise.resolve();
+    const next = prev.then(fn).catch((e: unknown) => this.o.log.log('error', 'escalation-error', { escalation: id, error: String((e as Error)?.message ?? e) }));
+    this.chains.set(id, next);
+    this.o.clock.track?.(next);
+    void next.then(() => {
+      if (this.chains.get(id) === next) this.chains.delete(id);
+    });
+    return next;
+  }
+
+  private schedule(id: number): void {
+    if (this.stopped) return;
+    void this.serial(id, () => this.drain(id));
+  }
+
+  private async commit(tx: Sql, id: number, version: number, stored: Stored, t: Transition, now: number): Promise<void> {
+    const s = t.state;
+    const upd = await tx.query(
+      `UPDATE escalations SET state = $3, status = $4, next_due_at = $5, version = version + 1, updated_at = $6 WHERE id = $1 AND version = $2 RETURNING id`,
+      [id, version, JSON.stringify(stored), s.status, s.nextDueAt, now],
+    );
+    if (!upd[0]) throw new ConflictError(`escalation ${id} changed`);
+    const acts = t.actions.filter((a): a is Exclude<Action, { type: 'stop' }> => a.type !== 'stop');
+    if (acts.length === 0) return;
+    const ctx = await this.context(tx, id);
+    const max = await tx.query('SELECT coalesce(max(step), 0) AS m FROM notifications WHERE escalation_id = $1', [id]);
+    let step = int(max[0]!.m);
+    for (const a of acts) {
+      const recipient = a.type === 'email' ? ctx.contacts[a.role]?.email ?? '' : ctx.contacts[a.role]?.phone ?? '';
+      await tx.query(
+        `INSERT INTO notifications (escalation_id, step, channel, role, attempt, recipient, message, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'intent', $8)`,
+        [id, ++step, a.type, a.role, a.type === 'call' ? a.attempt : 1, recipient, this.message(a, stored, ctx), now],
+      );
+    }
+  }
+
+  private async context(q: Sql, escId: number): Promise<{ lpuId: number; contacts: Contacts; location: string }> {
+    const r = (await q.query('SELECT l.id, l.contacts, l.last_lai, l.last_cell_id FROM escalations e JOIN lpus l ON l.id = e.lpu_id WHERE e.id = $1', [escId]))[0]!;
+    const lai = r.last_lai ? decodeLai(Uint8Array.from(Buffer.from(String(r.last_lai), 'hex'))) : null;
+    const location = lai?.ok ? `LAI ${formatLai(lai.value)}${r.last_cell_id ? `, cell ${String(r.last_cell_id)}` : ''}` : 'location unknown';
+    return { lpuId: int(r.id), contacts: JSON.parse(String(r.contacts)) as Contacts, location };
+  }
+
+  private message(a: Exclude<Action, { type: 'stop' }>, s: Stored, ctx: { lpuId: number; location: string }): string {
+    const who = `patient #${ctx.lpuId}`;
+    if (a.type !== 'call' && a.reason === 'fault') return `BSN-Care TECHNICAL FAULT (not a medical alarm) for ${who}: ${s.trigger.summary} (${s.trigger.why}). Please check the sensor.`;
+    if (a.role === 'emergency') return `BSN-Care EMERGENCY for ${who}: ${s.trigger.summary} (${s.trigger.why}). Verified location: ${ctx.location}.`;
+    return `BSN-Care alert for ${who}: ${s.trigger.summary} (${s.trigger.why}).`;
+  }
+
+  /** Applies an event to the stored state (one CAS transaction). */
+  private async apply(id: number, e: EscalationEvent, extra?: (tx: Sql) => Promise<void>): Promise<void> {
+    for (let tries = 0; tries < 5; tries++) {
+      try {
+        await this.o.db.transaction(async (tx) => {
+          const r = (await tx.query('SELECT state, version FROM escalations WHERE id = $1', [id]))[0];
+          if (!r) return;
+          const stored = JSON.parse(String(r.state)) as Stored;
+          const now = this.o.clock.now();
+          const t = stepEscalation(stored.core, e, now, this.o.config);
+          if (extra) await extra(tx);
+          if (t.state !== stored.core) await this.commit(tx, id, int(r.version), { ...stored, core: t.state }, t, now);
+          if (t.state.status === 'resolved' && stored.core.status === 'active') this.o.log.log('info', 'escalation-resolved', { escalation: id, reason: t.state.resolution });
+        });
+        return;
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+  }
+
+  /** Sends outstanding intents, fires a due timer, and re-arms the timer for what comes next. */
+  private async drain(id: number): Promise<void> {
+    for (let guard = 0; guard < 1000 && !this.stopped; guard++) {
+      const intent = (await this.o.db.query(`SELECT id, step, channel, role, attempt, recipient, message FROM notifications WHERE escalation_id = $1 AND status = 'intent' ORDER BY step LIMIT 1`, [id]))[0];
+      if (intent) {
+        await this.send(id, intent);
+        continue;
+      }
+      const r = (await this.o.db.query('SELECT status, next_due_at FROM escalations WHERE id = $1', [id]))[0];
+      this.timers.get(id)?.cancel();
+      this.timers.delete(id);
+      if (!r || r.status !== 'active') return;
+      const due = intOrNull(r.next_due_at);
+      if (due === null) return;
+      const now = this.o.clock.now();
+      if (due <= now) {
+        await this.apply(id, { type: 'timer' });
+        continue;
+      }
+      this.timers.set(id, this.o.clock.after(due - now, () => this.schedule(id)));
+      return;
+    }
+  }
+
+  private async send(escId: number, n: Record<string, unknown>): Promise<void> {
+    const nid = int(n.id);
+    const channel = String(n.channel) as 'call' | 'sms' | 'email';
+    const role = String(n.role) as Role;
+    const to = String(n.recipient);
+    let text = String(n.message);
+    const fields = { escalation: escId, step: int(n.step), channel, role, attempt: int(n.attempt) };
+    this.o.log.log('info', 'notify-start', fields);
+    let outcome: string;
+    // An adapter that throws counts as a failed attempt: the escalation goes on, never stalls.
+    const guarded = async <T extends string>(p: () => Promise<T>): Promise<T | 'failed'> => {
+      try {
+        return await p();
+      } catch {
+        return 'failed';
+      }
+    };
+    if (to === '') outcome = channel === 'call' ? 'failed' : 'no-recipient';
+    else if (channel === 'call') outcome = await guarded(() => this.o.notifier.call(to, text));
+    else {
+      if (role !== 'emergency') {
+        // A fresh unguessable link per recipient and send; only its hash is stored.
+        const token = base64url(this.o.random(32));
+        await this.o.db.query('INSERT INTO ack_tokens (token_hash, escalation_id, role, created_at) VALUES ($1, $2, $3, $4)', [hashToken(token), escId, role, this.o.clock.now()]);
+        text += ` Acknowledge and see the readings: ${this.o.linkBase}/${token}`;
+      }
+      outcome = channel === 'sms'
+        ? await guarded(() => this.o.notifier.sms(to, text))
+        : await guarded(() => this.o.notifier.email({ to, subject: text.startsWith('BSN-Care TECHNICAL') ? 'BSN-Care technical fault' : 'BSN-Care alert', text }));
+    }
+    const markDone = async (tx: Sql) => {
+      await tx.query(`UPDATE notifications SET status = 'done', outcome = $2, done_at = $3 WHERE id = $1`, [nid, outcome, this.o.clock.now()]);
+    };
+    if (channel === 'call') await this.apply(escId, { type: 'call-result', role: role as 'family', outcome: outcome as CallOutcome }, markDone);
+    else await this.o.db.transaction(markDone);
+    this.o.log.log('info', 'notify-done', { ...fields, outcome });
+  }
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505';
+}
+
