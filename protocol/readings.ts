@@ -11,6 +11,11 @@
 //     0x04 rhythm          u8 rhythm code (RHYTHMS)                        (1 byte)
 //     0x05 SpO2            u16 spo2Percent x 10                            (2 bytes)
 //     0x06 sensor fault    u8 sensor code (SENSORS) | u8 fault code (FAULTS) (2 bytes)
+//     0x07 alarm event     u8 condition (ALARM_CONDITIONS) | u8 level (ALARM_LEVELS) | u8 change (ALARM_CHANGES) (3 bytes)
+//     0x08 escalation      u8 contact (CONTACTS) | u8 channel (CHANNELS) | u8 outcome (OUTCOMES) (3 bytes):
+//                          what the LPU did on its own while the server was unreachable
+// Kinds 0x07-0x08 and the fault codes from 'noisy' on were added after format 1 was first used;
+// every earlier encoding is unchanged, so old batches decode as before.
 // Downlink, server -> LPU, the acknowledgement:
 //   u8 format = 1 | u8 type = 0x81 | u32 ackedSeq (highest seq such that all of 1..ackedSeq are stored; 0 = none)
 // Sequence numbers start at 1 and are per LPU (kept across sessions in the LPU's EEPROM).
@@ -24,8 +29,24 @@ export const RHYTHMS = ['sinus', 'af', 'asystole', 'vf', 'vt', 'unknown'] as con
 export type Rhythm = (typeof RHYTHMS)[number];
 export const SENSORS = ['ecg', 'ppg', 'temperature', 'cuff'] as const;
 export type Sensor = (typeof SENSORS)[number];
-export const FAULTS = ['lead-off', 'cuff-leak', 'adc-saturated', 'no-signal', 'out-of-range'] as const;
+// Codes are list positions: append only, never reorder.
+export const FAULTS = [
+  'lead-off', 'cuff-leak', 'adc-saturated', 'no-signal', 'out-of-range',
+  'noisy', 'flat', 'no-pulse', 'probe-open', 'implausible', 'overpressure', 'timeout', 'sensor-fault', 'no-oscillations', 'motion', 'pump-fault',
+] as const;
 export type Fault = (typeof FAULTS)[number];
+export const ALARM_CONDITIONS = ['asystole', 'bradycardia', 'tachycardia', 'irregular-rhythm', 'hypertension', 'fever', 'other'] as const;
+export type AlarmConditionCode = (typeof ALARM_CONDITIONS)[number];
+export const ALARM_LEVELS = ['mild', 'moderate', 'severe', 'critical'] as const;
+export type AlarmLevelCode = (typeof ALARM_LEVELS)[number];
+export const ALARM_CHANGES = ['raised', 'changed', 'cleared'] as const;
+export type AlarmChange = (typeof ALARM_CHANGES)[number];
+export const CONTACTS = ['family', 'clinic', 'emergency'] as const;
+export type Contact = (typeof CONTACTS)[number];
+export const CHANNELS = ['sms', 'call'] as const;
+export type EscalationChannel = (typeof CHANNELS)[number];
+export const OUTCOMES = ['sent', 'failed', 'answered', 'busy', 'no-answer'] as const;
+export type EscalationOutcome = (typeof OUTCOMES)[number];
 
 export type ReadingValue =
   | { readonly kind: 'heart-rate'; readonly heartRateBpm: number }
@@ -34,6 +55,13 @@ export type ReadingValue =
   | { readonly kind: 'rhythm'; readonly rhythm: Rhythm }
   | { readonly kind: 'spo2'; readonly spo2Percent: number }
   | { readonly kind: 'fault'; readonly sensor: Sensor; readonly fault: Fault };
+
+/** Events the LPU reports besides measurements (kinds 0x07, 0x08). */
+export type EventValue =
+  | { readonly kind: 'alarm'; readonly condition: AlarmConditionCode; readonly level: AlarmLevelCode; readonly change: AlarmChange }
+  | { readonly kind: 'escalation'; readonly contact: Contact; readonly channel: EscalationChannel; readonly outcome: EscalationOutcome };
+export type EventKind = EventValue['kind'];
+export const EVENT_KINDS: readonly EventKind[] = ['alarm', 'escalation'];
 
 export type ReadingKind = ReadingValue['kind'];
 export const READING_KINDS: readonly ReadingKind[] = ['heart-rate', 'temperature', 'blood-pressure', 'rhythm', 'spo2', 'fault'];
@@ -44,8 +72,16 @@ export type Reading = ReadingValue & {
   readonly measuredAt: number;
 };
 
-const KIND_CODE: Record<ReadingKind, number> = { 'heart-rate': 1, temperature: 2, 'blood-pressure': 3, rhythm: 4, spo2: 5, fault: 6 };
-const VALUE_LEN: Record<ReadingKind, number> = { 'heart-rate': 2, temperature: 2, 'blood-pressure': 4, rhythm: 1, spo2: 2, fault: 2 };
+/** An event with its sequence number and time (same numbering as readings). */
+export type EventReading = EventValue & { readonly seq: number; readonly measuredAt: number };
+/** Anything an uplink batch carries: `encodeBatch` / `decodeBatch`. */
+export type BatchItem = Reading | EventReading;
+type AnyKind = ReadingKind | EventKind;
+type AnyValue = ReadingValue | EventValue;
+const ALL_KINDS: readonly AnyKind[] = [...READING_KINDS, ...EVENT_KINDS];
+
+const KIND_CODE: Record<AnyKind, number> = { 'heart-rate': 1, temperature: 2, 'blood-pressure': 3, rhythm: 4, spo2: 5, fault: 6, alarm: 7, escalation: 8 };
+const VALUE_LEN: Record<AnyKind, number> = { 'heart-rate': 2, temperature: 2, 'blood-pressure': 4, rhythm: 1, spo2: 2, fault: 2, alarm: 3, escalation: 3 };
 
 export type PayloadErrorCode = 'truncated' | 'bad-format' | 'bad-type' | 'bad-count' | 'bad-kind' | 'bad-length' | 'bad-value' | 'bad-seq' | 'trailing-bytes';
 export type PayloadResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: { readonly code: PayloadErrorCode; readonly message: string } };
@@ -59,7 +95,7 @@ function u16(v: number): number[] {
   return [(v >>> 8) & 0xff, v & 0xff];
 }
 
-function encodeValue(r: ReadingValue): number[] {
+function encodeValue(r: AnyValue): number[] {
   const int16 = (x: number, lo: number, hi: number, what: string) => {
     const n = Math.round(x);
     if (!Number.isFinite(x) || n < lo || n > hi) throw new PayloadParameterError(`${what} ${x} out of range`);
@@ -72,11 +108,18 @@ function encodeValue(r: ReadingValue): number[] {
     case 'rhythm': return [RHYTHMS.indexOf(r.rhythm)];
     case 'spo2': return u16(int16(r.spo2Percent * 10, 0, 1000, 'spo2Percent'));
     case 'fault': return [SENSORS.indexOf(r.sensor), FAULTS.indexOf(r.fault)];
+    case 'alarm': return [ALARM_CONDITIONS.indexOf(r.condition), ALARM_LEVELS.indexOf(r.level), ALARM_CHANGES.indexOf(r.change)];
+    case 'escalation': return [CONTACTS.indexOf(r.contact), CHANNELS.indexOf(r.channel), OUTCOMES.indexOf(r.outcome)];
   }
 }
 
-/** Encodes a batch (our own input: throws PayloadParameterError on bad values). */
+/** Encodes a batch of measurements (our own input: throws PayloadParameterError on bad values). */
 export function encodeReadings(readings: readonly Reading[]): Uint8Array {
+  return encodeBatch(readings);
+}
+
+/** Encodes a batch of measurements and events (throws PayloadParameterError on bad values). */
+export function encodeBatch(readings: readonly BatchItem[]): Uint8Array {
   if (readings.length < 1 || readings.length > MAX_BATCH) throw new PayloadParameterError(`a batch holds 1..${MAX_BATCH} readings`);
   const out: number[] = [PAYLOAD_FORMAT, TYPE_READINGS, readings.length];
   for (const r of readings) {
@@ -92,7 +135,7 @@ export function encodeReadings(readings: readonly Reading[]): Uint8Array {
   return Uint8Array.from(out);
 }
 
-function decodeValue(kind: ReadingKind, b: Uint8Array, o: number): ReadingValue | null {
+function decodeValue(kind: AnyKind, b: Uint8Array, o: number): AnyValue | null {
   const r16 = (at: number) => (b[at]! << 8) | b[at + 1]!;
   switch (kind) {
     case 'heart-rate': return { kind, heartRateBpm: r16(o) / 10 };
@@ -101,24 +144,44 @@ function decodeValue(kind: ReadingKind, b: Uint8Array, o: number): ReadingValue 
     case 'rhythm': { const x = RHYTHMS[b[o]!]; return x ? { kind, rhythm: x } : null; }
     case 'spo2': { const p = r16(o); return p <= 1000 ? { kind, spo2Percent: p / 10 } : null; }
     case 'fault': { const s = SENSORS[b[o]!]; const f = FAULTS[b[o + 1]!]; return s && f ? { kind, sensor: s, fault: f } : null; }
+    case 'alarm': {
+      const condition = ALARM_CONDITIONS[b[o]!]; const level = ALARM_LEVELS[b[o + 1]!]; const change = ALARM_CHANGES[b[o + 2]!];
+      return condition && level && change ? { kind, condition, level, change } : null;
+    }
+    case 'escalation': {
+      const contact = CONTACTS[b[o]!]; const channel = CHANNELS[b[o + 1]!]; const outcome = OUTCOMES[b[o + 2]!];
+      return contact && channel && outcome ? { kind, contact, channel, outcome } : null;
+    }
   }
 }
 
-/** Decodes an uplink batch from outside; never throws. */
+/**
+ * Decodes an uplink batch of measurements only; a batch with events is `bad-kind` (as before
+ * kinds 0x07-0x08 existed). Never throws. A server that takes events uses decodeBatch.
+ */
 export function decodeReadings(b: Uint8Array): PayloadResult<Reading[]> {
+  const d = decodeBatch(b);
+  if (!d.ok) return d;
+  const i = d.value.findIndex((r) => (EVENT_KINDS as readonly string[]).includes(r.kind));
+  if (i >= 0) return fail('bad-kind', `reading ${i} is an event (${d.value[i]!.kind}); use decodeBatch`);
+  return { ok: true, value: d.value as Reading[] };
+}
+
+/** Decodes an uplink batch of measurements and events from outside; never throws. */
+export function decodeBatch(b: Uint8Array): PayloadResult<BatchItem[]> {
   if (!(b instanceof Uint8Array) || b.length < 3) return fail('truncated', 'payload shorter than its 3-byte header');
   if (b[0] !== PAYLOAD_FORMAT) return fail('bad-format', `payload format ${b[0]} is not ${PAYLOAD_FORMAT}`);
   if (b[1] !== TYPE_READINGS) return fail('bad-type', `payload type 0x${b[1]!.toString(16)} is not a readings batch`);
   const n = b[2]!;
   if (n < 1) return fail('bad-count', 'empty batch');
-  const out: Reading[] = [];
+  const out: BatchItem[] = [];
   const seen = new Set<number>();
   let o = 3;
   for (let i = 0; i < n; i++) {
     if (o + 14 > b.length) return fail('truncated', `reading ${i} truncated`);
     const seq = ((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
     const code = b[o + 4]!;
-    const kind = READING_KINDS.find((k) => KIND_CODE[k] === code);
+    const kind = ALL_KINDS.find((k) => KIND_CODE[k] === code);
     if (!kind) return fail('bad-kind', `reading ${i} has unknown kind 0x${code.toString(16)}`);
     let t = 0n;
     for (let j = 0; j < 8; j++) t = (t << 8n) | BigInt(b[o + 5 + j]!);
@@ -131,7 +194,7 @@ export function decodeReadings(b: Uint8Array): PayloadResult<Reading[]> {
     const v = decodeValue(kind, b, o + 14);
     if (!v) return fail('bad-value', `reading ${i} (${kind}) has an unknown code`);
     seen.add(seq);
-    out.push({ ...v, seq, measuredAt: Number(t) });
+    out.push({ ...v, seq, measuredAt: Number(t) } as BatchItem);
     o += 14 + len;
   }
   if (o !== b.length) return fail('trailing-bytes', `${b.length - o} bytes after the last reading`);
