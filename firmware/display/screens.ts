@@ -67,6 +67,18 @@ const SERVER_TEXT: Record<DisplayModel['network']['server'], string> = {
 
 export function networkScreen(m: DisplayModel): ScreenLines {
   const n = m.network;
+  // Reused while the inputs repeat, as for the vitals screen.
+  const c = networkCache;
+  if (c.lines && c.registered === n.registered && c.gprs === n.gprs && c.bars === n.signalBars && c.queued === n.queued && c.server === n.server) return [c.lines[0], c.lines[1]];
+  const lines = networkLines(n);
+  c.registered = n.registered; c.gprs = n.gprs; c.bars = n.signalBars; c.queued = n.queued; c.server = n.server;
+  c.lines = lines;
+  return [lines[0], lines[1]];
+}
+
+const networkCache: { registered?: boolean; gprs?: boolean; bars?: number; queued?: number; server?: DisplayModel['network']['server']; lines?: ScreenLines } = {};
+
+function networkLines(n: DisplayModel['network']): ScreenLines {
   const mode = !n.registered ? 'No net' : n.gprs ? 'GPRS' : 'GSM';
   const bars = n.registered ? signalBarCells(n.signalBars) : '  ';
   const q = !Number.isFinite(n.queued) || n.queued < 0 ? `Q${MISSING}` : n.queued > 9999 ? 'Q>9k' : `Q${Math.floor(n.queued)}`;
