@@ -14,6 +14,10 @@ interface Event {
   periodic: boolean;
   run: () => void;
   cancelled: boolean;
+  /** Periodic events: first due time minus one period, the period, and the run count. */
+  start: number;
+  periodMs: number;
+  n: number;
 }
 
 /** A binary min-heap on (at, seq). */
@@ -35,6 +39,23 @@ class EventQueue {
       [h[i], h[p]] = [h[p]!, h[i]!];
       i = p;
     }
+  }
+  /** Restores the heap after the top event's key grew (a periodic event re-armed in place). */
+  siftDownTop(): void {
+    const h = this.heap;
+    const n = h.length;
+    const e = h[0]!;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(h[r]!, h[l]!) ? r : l;
+      if (!before(h[c]!, e)) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = e;
   }
   pop(): Event | undefined {
     const h = this.heap;
@@ -101,24 +122,14 @@ export class VirtualClock implements Scheduler {
 
   every(periodMs: number, task: () => void): TimerHandle {
     if (!(periodMs > 0)) throw new RangeError(`period must be > 0 ms, got ${periodMs}`);
-    const start = this.t;
-    let n = 1;
-    const ev: Event = { at: start + periodMs, seq: this.seq++, periodic: true, cancelled: false, run: () => {} };
-    ev.run = () => {
-      task();
-      if (ev.cancelled) return;
-      n++;
-      // Fixed rate: due times are computed from the start, so rounding never accumulates.
-      ev.at = start + n * periodMs;
-      ev.seq = this.seq++;
-      this.queue.push(ev);
-    };
+    // Re-armed by the run loop in place at the top of the queue (see runUntil).
+    const ev: Event = { at: this.t + periodMs, seq: this.seq++, periodic: true, cancelled: false, run: task, start: this.t, periodMs, n: 1 };
     this.queue.push(ev);
     return { cancel: () => void (ev.cancelled = true) };
   }
 
   after(delayMs: number, task: () => void): TimerHandle {
-    const ev: Event = { at: this.t + Math.max(0, delayMs), seq: this.seq++, periodic: false, cancelled: false, run: task };
+    const ev: Event = { at: this.t + Math.max(0, delayMs), seq: this.seq++, periodic: false, cancelled: false, run: task, start: 0, periodMs: 0, n: 0 };
     this.queue.push(ev);
     return { cancel: () => void (ev.cancelled = true) };
   }
@@ -166,10 +177,25 @@ export class VirtualClock implements Scheduler {
         const ev = this.queue.peek();
         if (!ev || ev.at > untilMs) break;
         if (this.speed !== 'max') await this.pace(ev.at, simStart, wallStart);
-        this.queue.pop();
         this.t = ev.at;
         this.eventsRun++;
-        ev.run();
+        if (ev.periodic) {
+          // The event stays at the top while its task runs: anything the task schedules is due
+          // no earlier than now and later in sequence. Then it is re-armed in place - fixed rate,
+          // due times computed from the start so rounding never accumulates - which is one
+          // sift-down instead of a pop and a push, the same order as before.
+          ev.run();
+          if (ev.cancelled) this.queue.pop();
+          else {
+            ev.n++;
+            ev.at = ev.start + ev.n * ev.periodMs;
+            ev.seq = this.seq++;
+            this.queue.siftDownTop();
+          }
+        } else {
+          this.queue.pop();
+          ev.run();
+        }
         if (!ev.periodic || this.t - lastYield >= this.yieldEveryMs || this.tracked.size > 0) {
           lastYield = this.t;
           await this.settle();

@@ -3,9 +3,10 @@
 // D13 LED); that leaves exactly D2, D3, D4, D7, D9, D12, so the backpack (two I2C wires shared with
 // other I2C parts) is the default.
 import type { Board, DigitalPin } from '../../hal/board.ts';
+import { LCD_BACKPACK_ADDRESS, LCD_PARALLEL_PINS } from '../../hal/wiring.ts';
 import { Hd44780, type Hd44780Options } from './hd44780.ts';
 import { Parallel4BitTransport } from './parallel-4bit.ts';
-import { BACKPACK_ADDRESS, Pcf8574Backpack } from './pcf8574-backpack.ts';
+import { Pcf8574Backpack } from './pcf8574-backpack.ts';
 
 export interface ParallelLcdPinNames {
   rs: DigitalPin;
@@ -16,7 +17,8 @@ export interface ParallelLcdPinNames {
   d7: DigitalPin;
 }
 
-export const DEFAULT_PARALLEL_PINS: Readonly<ParallelLcdPinNames> = { rs: 'D12', e: 'D9', d4: 'D4', d5: 'D7', d6: 'D3', d7: 'D2' };
+/** The parallel wiring's pins, from the device wiring (hal/wiring.ts). */
+export const DEFAULT_PARALLEL_PINS: Readonly<ParallelLcdPinNames> = LCD_PARALLEL_PINS;
 
 export type LcdWiring =
   | { kind: 'backpack'; address?: number }
@@ -25,7 +27,7 @@ export type LcdWiring =
 /** The driver for the board's LCD; call init() (or display/controller.ts setupLcd) before use. */
 export function createLcd(board: Board, wiring: LcdWiring = { kind: 'backpack' }, opts: Hd44780Options = {}): Hd44780 {
   if (wiring.kind === 'backpack') {
-    return new Hd44780(new Pcf8574Backpack(board.i2c(), { address: wiring.address ?? BACKPACK_ADDRESS }), board.scheduler, opts);
+    return new Hd44780(new Pcf8574Backpack(board.i2c(), { address: wiring.address ?? LCD_BACKPACK_ADDRESS }), board.scheduler, opts);
   }
   const p = wiring.pins ?? DEFAULT_PARALLEL_PINS;
   const pins = { rs: board.digitalOut(p.rs), e: board.digitalOut(p.e), d4: board.digitalOut(p.d4), d5: board.digitalOut(p.d5), d6: board.digitalOut(p.d6), d7: board.digitalOut(p.d7) };

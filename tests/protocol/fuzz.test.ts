@@ -17,7 +17,8 @@ import { CELL_A, fullSession, hex, seededRandom, setup } from './helpers.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const N = Number(process.env.FUZZ_N ?? 100_000);
-const MAX_CALL_MS = 250;
+// A bound that only a pathological input (super-linear work) could reach, even on a loaded CI machine.
+const MAX_CALL_MS = 2000;
 
 function mutate(rng: Rng, seeds: readonly Uint8Array[]): Uint8Array {
   const pick = rng.nextU32() % 8;
@@ -112,7 +113,7 @@ for (const [name, seeds, decode] of decoders) {
     }
     assert.ok(worst < MAX_CALL_MS, `slowest call ${worst.toFixed(1)} ms`);
     assert.ok(okCount < N, 'most mutated inputs must be rejected');
-    assert.ok(performance.now() - t0 < 30_000);
+    assert.ok(performance.now() - t0 < 180_000);
   });
 }
 

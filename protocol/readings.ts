@@ -1,0 +1,157 @@
+// The payloads sealed inside data frames (pure, no I/O): the LPU encodes readings, the server
+// decodes them and answers with an acknowledgement. All integers big-endian.
+//
+// Uplink, LPU -> server, a batch of readings:
+//   u8 format = 1 | u8 type = 0x01 | u8 count (1..MAX_BATCH) | reading * count
+//   reading: u32 seq | u8 kind | u64 measuredAt (ms since the Unix epoch) | u8 length | value
+//   values by kind (fixed lengths):
+//     0x01 heart rate      u16 heartRateBpm x 10                           (2 bytes)
+//     0x02 temperature     i16 tempC x 100                                 (2 bytes)
+//     0x03 blood pressure  u16 systolicMmHg | u16 diastolicMmHg            (4 bytes)
+//     0x04 rhythm          u8 rhythm code (RHYTHMS)                        (1 byte)
+//     0x05 SpO2            u16 spo2Percent x 10                            (2 bytes)
+//     0x06 sensor fault    u8 sensor code (SENSORS) | u8 fault code (FAULTS) (2 bytes)
+// Downlink, server -> LPU, the acknowledgement:
+//   u8 format = 1 | u8 type = 0x81 | u32 ackedSeq (highest seq such that all of 1..ackedSeq are stored; 0 = none)
+// Sequence numbers start at 1 and are per LPU (kept across sessions in the LPU's EEPROM).
+
+export const PAYLOAD_FORMAT = 1;
+export const TYPE_READINGS = 0x01;
+export const TYPE_ACK = 0x81;
+export const MAX_BATCH = 255;
+
+export const RHYTHMS = ['sinus', 'af', 'asystole', 'vf', 'vt', 'unknown'] as const;
+export type Rhythm = (typeof RHYTHMS)[number];
+export const SENSORS = ['ecg', 'ppg', 'temperature', 'cuff'] as const;
+export type Sensor = (typeof SENSORS)[number];
+export const FAULTS = ['lead-off', 'cuff-leak', 'adc-saturated', 'no-signal', 'out-of-range'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export type ReadingValue =
+  | { readonly kind: 'heart-rate'; readonly heartRateBpm: number }
+  | { readonly kind: 'temperature'; readonly tempC: number }
+  | { readonly kind: 'blood-pressure'; readonly systolicMmHg: number; readonly diastolicMmHg: number }
+  | { readonly kind: 'rhythm'; readonly rhythm: Rhythm }
+  | { readonly kind: 'spo2'; readonly spo2Percent: number }
+  | { readonly kind: 'fault'; readonly sensor: Sensor; readonly fault: Fault };
+
+export type ReadingKind = ReadingValue['kind'];
+export const READING_KINDS: readonly ReadingKind[] = ['heart-rate', 'temperature', 'blood-pressure', 'rhythm', 'spo2', 'fault'];
+
+export type Reading = ReadingValue & {
+  readonly seq: number;
+  /** ms since the Unix epoch, as the LPU measured it. */
+  readonly measuredAt: number;
+};
+
+const KIND_CODE: Record<ReadingKind, number> = { 'heart-rate': 1, temperature: 2, 'blood-pressure': 3, rhythm: 4, spo2: 5, fault: 6 };
+const VALUE_LEN: Record<ReadingKind, number> = { 'heart-rate': 2, temperature: 2, 'blood-pressure': 4, rhythm: 1, spo2: 2, fault: 2 };
+
+export type PayloadErrorCode = 'truncated' | 'bad-format' | 'bad-type' | 'bad-count' | 'bad-kind' | 'bad-length' | 'bad-value' | 'bad-seq' | 'trailing-bytes';
+export type PayloadResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: { readonly code: PayloadErrorCode; readonly message: string } };
+const fail = (code: PayloadErrorCode, message: string): PayloadResult<never> => ({ ok: false, error: { code, message } });
+
+export class PayloadParameterError extends RangeError {
+  override readonly name = 'PayloadParameterError';
+}
+
+function u16(v: number): number[] {
+  return [(v >>> 8) & 0xff, v & 0xff];
+}
+
+function encodeValue(r: ReadingValue): number[] {
+  const int16 = (x: number, lo: number, hi: number, what: string) => {
+    const n = Math.round(x);
+    if (!Number.isFinite(x) || n < lo || n > hi) throw new PayloadParameterError(`${what} ${x} out of range`);
+    return n;
+  };
+  switch (r.kind) {
+    case 'heart-rate': return u16(int16(r.heartRateBpm * 10, 0, 0xffff, 'heartRateBpm'));
+    case 'temperature': return u16(int16(r.tempC * 100, -0x8000, 0x7fff, 'tempC') & 0xffff);
+    case 'blood-pressure': return [...u16(int16(r.systolicMmHg, 0, 0xffff, 'systolicMmHg')), ...u16(int16(r.diastolicMmHg, 0, 0xffff, 'diastolicMmHg'))];
+    case 'rhythm': return [RHYTHMS.indexOf(r.rhythm)];
+    case 'spo2': return u16(int16(r.spo2Percent * 10, 0, 1000, 'spo2Percent'));
+    case 'fault': return [SENSORS.indexOf(r.sensor), FAULTS.indexOf(r.fault)];
+  }
+}
+
+/** Encodes a batch (our own input: throws PayloadParameterError on bad values). */
+export function encodeReadings(readings: readonly Reading[]): Uint8Array {
+  if (readings.length < 1 || readings.length > MAX_BATCH) throw new PayloadParameterError(`a batch holds 1..${MAX_BATCH} readings`);
+  const out: number[] = [PAYLOAD_FORMAT, TYPE_READINGS, readings.length];
+  for (const r of readings) {
+    if (!Number.isInteger(r.seq) || r.seq < 1 || r.seq > 0xffffffff) throw new PayloadParameterError(`seq ${r.seq} not in 1..2^32-1`);
+    if (!Number.isInteger(r.measuredAt) || r.measuredAt < 0 || r.measuredAt > Number.MAX_SAFE_INTEGER) throw new PayloadParameterError(`measuredAt ${r.measuredAt} invalid`);
+    const v = encodeValue(r);
+    if (v.some((x) => x < 0)) throw new PayloadParameterError(`unknown code in ${r.kind} reading`);
+    const t = BigInt(r.measuredAt);
+    out.push((r.seq >>> 24) & 0xff, (r.seq >>> 16) & 0xff, (r.seq >>> 8) & 0xff, r.seq & 0xff, KIND_CODE[r.kind]);
+    for (let i = 7; i >= 0; i--) out.push(Number((t >> BigInt(i * 8)) & 0xffn));
+    out.push(v.length, ...v);
+  }
+  return Uint8Array.from(out);
+}
+
+function decodeValue(kind: ReadingKind, b: Uint8Array, o: number): ReadingValue | null {
+  const r16 = (at: number) => (b[at]! << 8) | b[at + 1]!;
+  switch (kind) {
+    case 'heart-rate': return { kind, heartRateBpm: r16(o) / 10 };
+    case 'temperature': { const raw = r16(o); return { kind, tempC: (raw >= 0x8000 ? raw - 0x10000 : raw) / 100 }; }
+    case 'blood-pressure': return { kind, systolicMmHg: r16(o), diastolicMmHg: r16(o + 2) };
+    case 'rhythm': { const x = RHYTHMS[b[o]!]; return x ? { kind, rhythm: x } : null; }
+    case 'spo2': { const p = r16(o); return p <= 1000 ? { kind, spo2Percent: p / 10 } : null; }
+    case 'fault': { const s = SENSORS[b[o]!]; const f = FAULTS[b[o + 1]!]; return s && f ? { kind, sensor: s, fault: f } : null; }
+  }
+}
+
+/** Decodes an uplink batch from outside; never throws. */
+export function decodeReadings(b: Uint8Array): PayloadResult<Reading[]> {
+  if (!(b instanceof Uint8Array) || b.length < 3) return fail('truncated', 'payload shorter than its 3-byte header');
+  if (b[0] !== PAYLOAD_FORMAT) return fail('bad-format', `payload format ${b[0]} is not ${PAYLOAD_FORMAT}`);
+  if (b[1] !== TYPE_READINGS) return fail('bad-type', `payload type 0x${b[1]!.toString(16)} is not a readings batch`);
+  const n = b[2]!;
+  if (n < 1) return fail('bad-count', 'empty batch');
+  const out: Reading[] = [];
+  const seen = new Set<number>();
+  let o = 3;
+  for (let i = 0; i < n; i++) {
+    if (o + 14 > b.length) return fail('truncated', `reading ${i} truncated`);
+    const seq = ((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
+    const code = b[o + 4]!;
+    const kind = READING_KINDS.find((k) => KIND_CODE[k] === code);
+    if (!kind) return fail('bad-kind', `reading ${i} has unknown kind 0x${code.toString(16)}`);
+    let t = 0n;
+    for (let j = 0; j < 8; j++) t = (t << 8n) | BigInt(b[o + 5 + j]!);
+    const len = b[o + 13]!;
+    if (len !== VALUE_LEN[kind]) return fail('bad-length', `reading ${i} (${kind}) value has ${len} bytes, expected ${VALUE_LEN[kind]}`);
+    if (o + 14 + len > b.length) return fail('truncated', `reading ${i} value truncated`);
+    if (seq === 0) return fail('bad-seq', `reading ${i} has sequence number 0`);
+    if (seen.has(seq)) return fail('bad-seq', `sequence number ${seq} appears twice in one batch`);
+    if (t > BigInt(Number.MAX_SAFE_INTEGER)) return fail('bad-value', `reading ${i} time out of range`);
+    const v = decodeValue(kind, b, o + 14);
+    if (!v) return fail('bad-value', `reading ${i} (${kind}) has an unknown code`);
+    seen.add(seq);
+    out.push({ ...v, seq, measuredAt: Number(t) });
+    o += 14 + len;
+  }
+  if (o !== b.length) return fail('trailing-bytes', `${b.length - o} bytes after the last reading`);
+  return { ok: true, value: out };
+}
+
+export function encodeAck(ackedSeq: number): Uint8Array {
+  return Uint8Array.of(PAYLOAD_FORMAT, TYPE_ACK, (ackedSeq >>> 24) & 0xff, (ackedSeq >>> 16) & 0xff, (ackedSeq >>> 8) & 0xff, ackedSeq & 0xff);
+}
+
+export function decodeAck(b: Uint8Array): PayloadResult<{ ackedSeq: number }> {
+  if (!(b instanceof Uint8Array) || b.length < 6) return fail('truncated', 'ack shorter than 6 bytes');
+  if (b[0] !== PAYLOAD_FORMAT) return fail('bad-format', `payload format ${b[0]} is not ${PAYLOAD_FORMAT}`);
+  if (b[1] !== TYPE_ACK) return fail('bad-type', 'not an ack');
+  if (b.length !== 6) return fail('trailing-bytes', 'ack longer than 6 bytes');
+  return { ok: true, value: { ackedSeq: ((b[2]! << 24) >>> 0) + ((b[3]! << 16) | (b[4]! << 8) | b[5]!) } };
+}
+
+/** The value part of a reading as stored (JSON with unit-named fields). */
+export function valueOf(r: Reading): ReadingValue {
+  const { seq: _s, measuredAt: _m, ...v } = r;
+  return v as ReadingValue;
+}
