@@ -17,7 +17,7 @@ const SENSOR_TEXT = { ecg: 'ECG electrodes', ppg: 'Finger sensor (SpO₂)', temp
 const FAULT_TEXT = { 'lead-off': 'an electrode is off', 'cuff-leak': 'the cuff leaks', 'adc-saturated': 'signal out of range (saturated)', 'no-signal': 'no signal', 'out-of-range': 'reading out of range' };
 const ROLE_NAME = { family: 'Family', physician: 'Physician', emergency: 'Emergency unit', technical: 'Technician' };
 const CHANNEL_TEXT = { call: 'called', sms: 'SMS to', email: 'email to' };
-const OUTCOME_TEXT = { answered: 'answered', 'no-answer': 'no answer', busy: 'busy', failed: 'call failed', sent: 'sent', 'no-recipient': 'no address' };
+const OUTCOME_TEXT = { answered: 'answered', 'no-answer': 'no answer', busy: 'busy', failed: 'failed', sent: 'sent', 'no-recipient': 'no address' };
 
 /** Server time now, estimated from the last view and the local time since it arrived. */
 const serverNow = () => (view ? view.serverNow + (Date.now() - viewLocalAt) : Date.now());
@@ -31,11 +31,13 @@ function ago(ms) {
   const h = Math.floor(m / 60);
   return `${h} h ${m % 60} min ago`;
 }
-const clock = (t) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const clock = (t) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 
 function tile(id, text, meta, state) {
   const el = $(id);
   el.querySelector('.num').textContent = text;
+  const unit = el.querySelector('.unit');
+  if (unit) unit.hidden = state === 'fault' || text === '–';
   el.querySelector('.meta').textContent = meta;
   el.classList.toggle('is-alarm', state === 'alarm');
   el.classList.toggle('is-fault', state === 'fault');
@@ -129,7 +131,7 @@ function renderAlarms() {
     const acks = document.createElement('div');
     acks.className = 'acks';
     const who = [a.acknowledged.fr && 'family', a.acknowledged.pr && 'physician', a.acknowledged.er && 'emergency unit'].filter(Boolean);
-    acks.textContent = who.length ? `Acknowledged by: ${who.join(', ')}` : 'Not acknowledged yet';
+    acks.textContent = who.length ? `Acknowledged by: ${who.join(', ')}` : a.status === 'active' ? 'Not acknowledged yet' : a.level === 'fault' ? 'Notified (faults call nobody)' : 'Closed';
     if (a.nextCallAt) acks.textContent += ` · next call ${clock(a.nextCallAt)}`;
     const steps = document.createElement('ol');
     for (const s of a.steps) {
@@ -151,7 +153,7 @@ function renderLocation() {
   $('loc-text').textContent = l.lai ? `LAI ${l.lai}${l.cellId ? ` · cell ${l.cellId}` : ''}${l.verifiedAt ? ` · verified ${clock(l.verifiedAt)}` : ''}` : 'Location not yet verified';
 }
 
-const width = (el) => Math.max(260, el.clientWidth || el.parentElement.clientWidth - 24);
+const width = (el) => Math.max(260, el.parentElement.clientWidth - 24);
 
 function renderEcg() {
   const card = $('ecg-card');
@@ -280,6 +282,16 @@ $('ack-yes').addEventListener('click', async () => {
     $('ack-confirm').hidden = true;
     $('ack-box').hidden = false;
   }
+});
+
+// Charts follow the page width (a phone turned sideways, a resized window).
+let resizeTimer = 0;
+addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    if (ecgPlot) ecgPlot.setSize({ width: width($('ecg')), height: 180 });
+    for (const [id, p] of Object.entries(trendPlots)) p.setSize({ width: width($(id)), height: 150 });
+  }, 100);
 });
 
 setInterval(tick, 1000);
