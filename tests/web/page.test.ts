@@ -135,6 +135,9 @@ if (!hasChromium()) {
     // The timeline on the page lists the calls (pushed by the SSE poll).
     await page.waitForFunction((n) => document.querySelectorAll('#alarms li.alarm.active ol li').length >= n, before, { timeout: 3000 });
     await shot(page, 'family-alarm-360x740');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, 'family-alarm-dark-360x740');
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1280, height: 800 });
     await shot(page, 'family-alarm-1280x800');
     await page.setViewportSize({ width: 360, height: 740 });

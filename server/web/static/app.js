@@ -106,7 +106,7 @@ function render() {
   renderLocation();
   renderEcg();
   renderTrends();
-  $('foot').textContent = `Link valid until ${new Date(view.linkExpiresAt).toLocaleString()}. Do not forward it.`;
+  $('foot').textContent = `Link valid until ${new Date(view.linkExpiresAt).toLocaleString([], { hour12: false })}. Do not forward it.`;
   tick();
 }
 
@@ -199,6 +199,8 @@ function renderTrends() {
     }
     trendPlots[id] = new uPlot({
       title, width: width(el), height: 150,
+      // Range from the data with a margin, not from zero: a 0.5 °C rise must be visible.
+      scales: { y: { range: (_u, lo, hi) => (lo == null || hi == null ? [0, 1] : [Math.floor(lo - 1 - (hi - lo) * 0.1), Math.ceil(hi + 1 + (hi - lo) * 0.1)]) } },
       axes: [{ stroke: 'currentColor' }, { label: unit, stroke: 'currentColor', size: 44 }],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: true, size: 4 } }))],
     }, data, el);
