@@ -2,7 +2,7 @@
 // and PostgreSQL through pg. Everything above this file speaks plain parameterised SQL, so the
 // same migrations and queries run on both.
 import { PGlite } from '@electric-sql/pglite';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 
 export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
@@ -68,8 +68,16 @@ async function freshMemoryPglite(): Promise<PGlite> {
   return PGlite.create({ loadDataDir: await template });
 }
 
+/** A data directory; a new (missing or empty) one starts from the template file when there is one. */
+async function openPgliteDir(dataDir: string): Promise<PGlite> {
+  const file = process.env.BSN_PGLITE_TEMPLATE;
+  const fresh = !existsSync(dataDir) || readdirSync(dataDir).length === 0;
+  if (fresh && file && existsSync(file)) return PGlite.create(dataDir, { loadDataDir: new Blob([readFileSync(file)]) });
+  return PGlite.create(dataDir);
+}
+
 async function openPglite(dataDir: string | undefined, schema: string | null): Promise<Database> {
-  const lite = dataDir ? await PGlite.create(dataDir) : await freshMemoryPglite();
+  const lite = dataDir ? await openPgliteDir(dataDir) : await freshMemoryPglite();
   if (schema) {
     await lite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await lite.exec(`SET search_path TO ${schema}`);
