@@ -19,6 +19,8 @@ import { migrate } from './migrations.ts';
 import type { Notifier } from './notifier.ts';
 import { decodeReadings, encodeAck } from './readings.ts';
 import { SqlServerStore } from './sql-store.ts';
+import { TYPE_ECG_STRIP } from './web/ecg-strip.ts';
+import { ingestEcgStripPayload } from './web/links.ts';
 import { LiveEvents } from './web/live.ts';
 import { registerWebRoutes } from './web/routes.ts';
 
@@ -242,6 +244,15 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
       throw new ApiError(400, c, opened.error.message);
     }
     live.lastUsed = clock.now();
+    if (opened.value.plaintext[1] === TYPE_ECG_STRIP) {
+      // An ECG strip for the cloud-link page (server/web/): stored, pushed, acknowledged with the current ackedSeq.
+      const e = await ingestEcgStripPayload(db, live.lpuId, opened.value.plaintext, clock.now());
+      if (!e.ok) throw new ApiError(422, `payload-${e.code}`, e.message);
+      liveEvents.publish(live.lpuId, 'readings');
+      const sealedAck = live.session.channel.seal(encodeAck(e.ackedSeq));
+      if (!sealedAck.ok) throw new ApiError(409, sealedAck.error.code, sealedAck.error.message);
+      return binaryReply(reply, sealedAck.value);
+    }
     const batch = decodeReadings(opened.value.plaintext);
     if (!batch.ok) throw new ApiError(422, `payload-${batch.error.code}`, batch.error.message);
     const stored = await storeReadings(db, live.lpuId, batch.value, clock.now());

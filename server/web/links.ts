@@ -6,6 +6,7 @@
 import { hashToken } from '../engine.ts';
 import { int, intOrNull, type Database } from '../db.ts';
 import { migrate, type Migration } from '../migrations.ts';
+import { decodeEcgStrip } from './ecg-strip.ts';
 
 export type LinkRole = 'family' | 'physician' | 'emergency';
 export const LINK_ROLES: readonly LinkRole[] = ['family', 'physician', 'emergency'];
@@ -143,4 +144,13 @@ export async function latestEcgStrip(db: Database, lpuId: number): Promise<(EcgS
   const r = (await db.query('SELECT measured_at, rate_hz, samples_uv, received_at FROM ecg_strips WHERE lpu_id = $1 ORDER BY measured_at DESC, id DESC LIMIT 1', [lpuId]))[0];
   if (!r) return null;
   return { measuredAt: int(r.measured_at), rateHz: int(r.rate_hz), samplesUv: JSON.parse(String(r.samples_uv)) as number[], receivedAt: int(r.received_at) };
+}
+
+/** Stores an ECG-strip payload from a data frame; returns the LPU's current ackedSeq for the reply. */
+export async function ingestEcgStripPayload(db: Database, lpuId: number, plaintext: Uint8Array, now: number): Promise<{ ok: true; ackedSeq: number } | { ok: false; code: string; message: string }> {
+  const d = decodeEcgStrip(plaintext);
+  if (!d.ok) return { ok: false, code: d.error.code, message: d.error.message };
+  await storeEcgStrip(db, lpuId, { measuredAt: d.value.startAt, rateHz: d.value.rateHz, samplesUv: d.value.samplesUv }, now);
+  const r = (await db.query('SELECT acked_seq FROM lpus WHERE id = $1', [lpuId]))[0];
+  return { ok: true, ackedSeq: r ? int(r.acked_seq) : 0 };
 }

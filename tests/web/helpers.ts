@@ -8,7 +8,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { openDatabase, int, type Database } from '../../server/db.ts';
 import type { CallOutcome } from '../../server/escalation.ts';
 import type { Reading } from '../../server/readings.ts';
-import { storeEcgStrip } from '../../server/web/links.ts';
+import { encodeEcgStrip } from '../../server/web/ecg-strip.ts';
 import { createPatient, type Patient } from '../../sim/patient/patient.ts';
 import { HttpLpu, OPERATOR_TOKEN, post, registerLpu, startServer, type Harness } from '../server/helpers.ts';
 
@@ -71,13 +71,18 @@ export function vitalsAt(w: World, tMs: number, override: Partial<{ systolicMmHg
   return out;
 }
 
-/** A 10 s ECG strip (125 Hz, microvolts) from the simulated patient's lead II, fed to the server. */
+/**
+ * A 10 s ECG strip (125 Hz) of the simulated patient's lead II, uploaded the way the LPU would:
+ * encoded, sealed in the session's data channel and posted to /v1/data.
+ */
 export async function uploadEcg(w: World, endMs: number): Promise<number[]> {
   const rateHz = 125;
   const samples: number[] = [];
   for (let i = 0; i < rateHz * 10; i++) samples.push(Math.round(w.patient.ecgMv(endMs - 10_000 + (i * 1000) / rateHz) * 1000));
-  await storeEcgStrip(w.db, w.patientId, { measuredAt: w.h.clock.now(), rateHz, samplesUv: samples }, w.h.clock.now());
-  w.h.server.live.publish(w.patientId, 'readings');
+  const sealed = w.lpu.session!.channel.seal(encodeEcgStrip({ startAt: w.h.clock.now() - 10_000, rateHz, samplesUv: samples }));
+  if (!sealed.ok) throw new Error(sealed.error.code);
+  const r = await w.lpu.sendFrame(sealed.value);
+  if (r.status !== 200) throw new Error(`ecg upload: ${r.status} ${JSON.stringify(r.json)}`);
   return samples;
 }
 
