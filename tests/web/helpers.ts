@@ -26,15 +26,16 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(script: Record<string, CallOutcome[]> = {}): Promise<World> {
-  const db = await openDatabase({});
+/** A server on `db` (default: PGlite in memory; pass a Backend's database for PostgreSQL). */
+export async function startWorld(script: Record<string, CallOutcome[]> = {}, given?: Database & { drop(): Promise<void> }): Promise<World> {
+  const db = given ?? await openDatabase({});
   const h = await startServer(db, { script });
   const { credential } = await registerLpu(h.base);
   const patientId = int((await db.query('SELECT id FROM lpus ORDER BY id DESC LIMIT 1'))[0]!.id);
   const lpu = new HttpLpu(h.base, credential);
   await lpu.handshake();
   const patient = createPatient('normal', 11, { ecgFsHz: 250 });
-  return { db, h, lpu, patientId, patient, seq: 1, close: async () => { await h.close(); await db.close(); } };
+  return { db, h, lpu, patientId, patient, seq: 1, close: async () => { await h.close(); await (given ? given.drop() : db.close()); } };
 }
 
 export async function issue(w: World, role: string, ttlHours?: number): Promise<{ id: number; token: string; path: string }> {
