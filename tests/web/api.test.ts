@@ -38,6 +38,30 @@ for (const backend of backends()) {
     for (const c of Object.values(CONTACTS)) assert.not.ok(s.text.includes(c.phone));
   });
 
+  test('the SSE stream is cut to the role the same way, and no token appears in the server log', async () => {
+    const fam = await issue(w, 'family');
+    const em = await issue(w, 'emergency');
+    const first = async (path: string) => {
+      const ctl = new AbortController();
+      const r = await fetch(w.h.base + path + '/events', { signal: ctl.signal });
+      assert.is(r.status, 200);
+      assert.match(r.headers.get('content-type') ?? '', /text\/event-stream/);
+      assert.is(r.headers.get('referrer-policy'), 'no-referrer');
+      const reader = r.body!.getReader();
+      let text = '';
+      while (!/event: view\ndata: .*\n\n/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+      ctl.abort();
+      return JSON.parse(/event: view\ndata: (.*)\n\n/.exec(text)![1]!) as Record<string, unknown>;
+    };
+    const f = await first(fam.path);
+    assert.is(f.role, 'family');
+    assert.not.ok('ecg' in f || 'location' in f || 'trends' in f);
+    const e = await first(em.path);
+    assert.ok('ecg' in e && 'location' in e);
+    for (const t of [fam.token, em.token]) assert.not.ok(w.h.logLines.some((l) => l.includes(t)), 'token in the log');
+    assert.ok(w.h.logLines.some((l) => l.includes('/c/:token/state')), 'route patterns are logged');
+  });
+
   test('physician sees the ECG strip and the 24-hour history, not the location; emergency also the location', async () => {
     const p = await getJson(w, `${(await issue(w, 'physician')).path}/state`);
     assert.is(p.status, 200);
