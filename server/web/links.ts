@@ -55,7 +55,10 @@ CREATE TABLE ecg_strips (
   samples_uv text NOT NULL,
   received_at bigint NOT NULL
 );
-CREATE INDEX ecg_strips_lpu ON ecg_strips (lpu_id, measured_at)
+CREATE INDEX ecg_strips_lpu ON ecg_strips (lpu_id, measured_at);
+-- The page asks for the latest reading per kind, the last arrival, and 24 h per kind.
+CREATE INDEX readings_lpu_kind_time ON readings (lpu_id, kind, measured_at);
+CREATE INDEX readings_lpu_received ON readings (lpu_id, received_at)
 `,
   },
 ];

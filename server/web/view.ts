@@ -82,19 +82,23 @@ const SENSOR_KINDS: Record<string, readonly string[]> = {
 };
 
 export async function buildView(db: Database, lpuId: number, role: LinkRole, now: number, linkExpiresAt: number): Promise<PageView> {
+  // Latest per kind through the (lpu, kind, time) index; the last few faults, newest per sensor.
   const latest = await db.query(
-    `SELECT DISTINCT ON (kind, sensor) kind, sensor, measured_at, received_at, value FROM (
-       SELECT kind, CASE WHEN kind = 'fault' THEN value::json->>'sensor' ELSE '' END AS sensor, measured_at, received_at, value, seq
-       FROM readings WHERE lpu_id = $1) r
-     ORDER BY kind, sensor, measured_at DESC, seq DESC`,
-    [lpuId],
+    `SELECT k.kind, r.measured_at, r.received_at, r.value FROM unnest($2::text[]) AS k(kind)
+     CROSS JOIN LATERAL (SELECT measured_at, received_at, value FROM readings WHERE lpu_id = $1 AND kind = k.kind
+                         ORDER BY measured_at DESC, seq DESC LIMIT 1) r`,
+    [lpuId, '{heart-rate,temperature,blood-pressure,rhythm,spo2}'],
   );
+  const recentFaults = await db.query(`SELECT measured_at, received_at, value FROM readings WHERE lpu_id = $1 AND kind = 'fault' ORDER BY measured_at DESC, seq DESC LIMIT 32`, [lpuId]);
   const byKind = new Map<string, { measuredAt: number; receivedAt: number; value: Record<string, unknown> }>();
   const faultRows: Array<{ measuredAt: number; value: Record<string, unknown> }> = [];
-  for (const r of latest) {
-    const e = { measuredAt: int(r.measured_at), receivedAt: int(r.received_at), value: JSON.parse(String(r.value)) as Record<string, unknown> };
-    if (r.kind === 'fault') faultRows.push(e);
-    else byKind.set(String(r.kind), e);
+  for (const r of latest) byKind.set(String(r.kind), { measuredAt: int(r.measured_at), receivedAt: int(r.received_at), value: JSON.parse(String(r.value)) as Record<string, unknown> });
+  const seenSensors = new Set<string>();
+  for (const r of recentFaults) {
+    const value = JSON.parse(String(r.value)) as Record<string, unknown>;
+    if (seenSensors.has(String(value.sensor))) continue;
+    seenSensors.add(String(value.sensor));
+    faultRows.push({ measuredAt: int(r.measured_at), value });
   }
   const sample = <V>(kind: string, pick: (v: Record<string, unknown>) => V): Sample<V> | null => {
     const e = byKind.get(kind);
@@ -104,7 +108,7 @@ export async function buildView(db: Database, lpuId: number, role: LinkRole, now
   const faults: ActiveFault[] = faultRows
     .filter((f) => (SENSOR_KINDS[String(f.value.sensor)] ?? []).every((k) => (byKind.get(k)?.measuredAt ?? -Infinity) < f.measuredAt))
     .map((f) => ({ sensor: String(f.value.sensor), fault: String(f.value.fault), measuredAt: f.measuredAt }));
-  const last = (await db.query('SELECT max(received_at) AS m FROM readings WHERE lpu_id = $1', [lpuId]))[0];
+  const last = (await db.query('SELECT received_at AS m FROM readings WHERE lpu_id = $1 ORDER BY received_at DESC LIMIT 1', [lpuId]))[0];
 
   const view: PageView = {
     role, serverNow: now, linkExpiresAt,

@@ -54,20 +54,21 @@ function render() {
   const alarmKinds = new Set(medicalAlarms().map((a) => a.topic));
   const v = view.vitals;
   const state = (kind, sensor) => (faultBySensor.has(sensor) ? 'fault' : alarmKinds.has(kind) ? 'alarm' : 'ok');
-  const faultText = (sensor) => `Sensor fault`;
+  const faultText = () => 'Sensor fault';
   const m = (s) => (s ? `measured ${clock(s.measuredAt)}` : 'no reading yet');
+  const fm = (sensor, normal) => (faultBySensor.has(sensor) ? `${FAULT_TEXT[faultBySensor.get(sensor).fault] ?? 'fault'} since ${clock(faultBySensor.get(sensor).measuredAt)}` : normal);
 
   const hrState = state('heart-rate', 'ecg');
-  tile('t-hr', hrState === 'fault' ? faultText('ecg') : v.heartRate ? String(Math.round(v.heartRate.value.heartRateBpm)) : '–', m(v.heartRate), hrState);
+  tile('t-hr', hrState === 'fault' ? faultText('ecg') : v.heartRate ? String(Math.round(v.heartRate.value.heartRateBpm)) : '–', fm('ecg', m(v.heartRate)), hrState);
   const bpState = state('blood-pressure', 'cuff');
   tile('t-bp', bpState === 'fault' ? faultText('cuff') : v.bloodPressure ? `${v.bloodPressure.value.systolicMmHg}/${v.bloodPressure.value.diastolicMmHg}` : '–',
-    v.bloodPressure ? `measured ${clock(v.bloodPressure.measuredAt)} (${ago(serverNow() - v.bloodPressure.measuredAt)})` : 'no reading yet', bpState);
+    fm('cuff', v.bloodPressure ? `measured ${clock(v.bloodPressure.measuredAt)} (${ago(serverNow() - v.bloodPressure.measuredAt)})` : 'no reading yet'), bpState);
   const tState = state('temperature', 'temperature');
-  tile('t-temp', tState === 'fault' ? faultText('temperature') : v.temperature ? v.temperature.value.tempC.toFixed(1) : '–', m(v.temperature), tState);
+  tile('t-temp', tState === 'fault' ? faultText('temperature') : v.temperature ? v.temperature.value.tempC.toFixed(1) : '–', fm('temperature', m(v.temperature)), tState);
   const sState = state('spo2', 'ppg');
-  tile('t-spo2', sState === 'fault' ? faultText('ppg') : v.spo2 ? String(Math.round(v.spo2.value.spo2Percent)) : '–', m(v.spo2), sState);
+  tile('t-spo2', sState === 'fault' ? faultText('ppg') : v.spo2 ? String(Math.round(v.spo2.value.spo2Percent)) : '–', fm('ppg', m(v.spo2)), sState);
   const rState = state('rhythm', 'ecg');
-  tile('t-rhythm', rState === 'fault' ? faultText('ecg') : v.rhythm ? (RHYTHM_TEXT[v.rhythm.value.rhythm] ?? v.rhythm.value.rhythm) : '–', m(v.rhythm), rState);
+  tile('t-rhythm', rState === 'fault' ? faultText('ecg') : v.rhythm ? (RHYTHM_TEXT[v.rhythm.value.rhythm] ?? v.rhythm.value.rhythm) : '–', fm('ecg', m(v.rhythm)), rState);
 
   // Overall state: an emergency and a sensor fault must never look alike.
   const status = $('status');
