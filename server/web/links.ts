@@ -77,7 +77,8 @@ export interface LinkAccess {
 
 export type ResolveResult =
   | { readonly ok: true; readonly access: LinkAccess }
-  | { readonly ok: false; readonly status: 401 | 403; readonly code: 'unknown-token' | 'expired' | 'revoked' };
+  // For an expired or revoked token, whose it was (for the access log), never for use.
+  | { readonly ok: false; readonly status: 401 | 403; readonly code: 'unknown-token' | 'expired' | 'revoked'; readonly refused?: LinkAccess };
 
 /** Tokens are base64url, 128 bits at least (22 characters) and 512 at most. */
 export const TOKEN_RE = /^[A-Za-z0-9_-]{22,86}$/;
@@ -101,8 +102,8 @@ export async function resolveToken(db: Database, token: string, now: number): Pr
   }
   if (!access) return { ok: false, status: 401, code: 'unknown-token' };
   if (!revoked) revoked = (await db.query('SELECT 1 FROM link_revocations WHERE token_hash = $1', [h])).length > 0;
-  if (revoked) return { ok: false, status: 403, code: 'revoked' };
-  if (now >= access.expiresAt) return { ok: false, status: 403, code: 'expired' };
+  if (revoked) return { ok: false, status: 403, code: 'revoked', refused: access };
+  if (now >= access.expiresAt) return { ok: false, status: 403, code: 'expired', refused: access };
   return { ok: true, access };
 }
 

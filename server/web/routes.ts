@@ -8,6 +8,7 @@
 //   POST /v1/links            operator: {patientId, role, ttlHours?} -> {id, token, path, expiresAt}
 //   POST /v1/links/:id/revoke operator: revokes an issued link
 //   POST /v1/links/revoke     operator: {token} revokes any link token (also a mailed one)
+//   GET  /v1/access-log?patientId=N&limit=M  operator: the newest access-log rows of a patient
 //   GET  /web/*               the page's static files; uPlot from node_modules/uplot/dist
 //
 // Every request made with a token is written to web_access_log with its outcome.
@@ -91,7 +92,7 @@ export async function registerWebRoutes(app: FastifyInstance, deps: WebDeps): Pr
   const authorize = async (req: FastifyRequest, route: string): Promise<LinkAccess> => {
     const token = String((req.params as { token?: unknown }).token ?? '');
     const r = await resolveToken(db, token, clock.now());
-    await logAccess(db, { at: clock.now(), access: r.ok ? r.access : null, route, outcome: r.ok ? 'ok' : r.code });
+    await logAccess(db, { at: clock.now(), access: r.ok ? r.access : r.refused ?? null, route, outcome: r.ok ? 'ok' : r.code });
     if (!r.ok) throw new WebError(r.status, r.code, r.code === 'expired' ? 'this link has expired' : r.code === 'revoked' ? 'this link was revoked' : 'no such link');
     return r.access;
   };
@@ -264,6 +265,23 @@ export async function registerWebRoutes(app: FastifyInstance, deps: WebDeps): Pr
       const id = Number((req.params as { id: string }).id);
       if (!Number.isSafeInteger(id) || !(await revokeLink(db, id, clock.now()))) throw new WebError(404, 'unknown-link', 'no such link');
       return secure(reply).send({ revoked: true });
+    } catch (e) {
+      return fail(reply, e);
+    }
+  });
+
+  app.get('/v1/access-log', async (req, reply) => {
+    try {
+      operator(req);
+      const q = req.query as Record<string, string | undefined>;
+      const patientId = Number(q.patientId);
+      const limit = q.limit === undefined ? 100 : Number(q.limit);
+      if (!Number.isSafeInteger(patientId) || patientId < 1) throw new WebError(400, 'bad-patient', 'patientId must be a positive integer');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new WebError(400, 'bad-limit', 'limit must be 1..1000');
+      const rows = await db.query('SELECT at, token_kind, link_id, role, route, outcome FROM web_access_log WHERE lpu_id = $1 ORDER BY id DESC LIMIT $2', [patientId, limit]);
+      return secure(reply).send({
+        entries: rows.map((r) => ({ at: int(r.at), tokenKind: r.token_kind === null ? null : String(r.token_kind), linkId: r.link_id === null ? null : int(r.link_id), role: r.role === null ? null : String(r.role), route: String(r.route), outcome: String(r.outcome) })),
+      });
     } catch (e) {
       return fail(reply, e);
     }

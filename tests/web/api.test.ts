@@ -102,6 +102,11 @@ for (const backend of backends()) {
     assert.is(unknown.status, 401);
     assert.is((await getJson(w, '/c/short/state')).status, 401);
 
+    // The operator reads a patient's log over HTTP; refused without the operator token.
+    assert.is((await fetch(`${w.h.base}/v1/access-log?patientId=${w.patientId}`)).status, 401);
+    const viaApi = await (await fetch(`${w.h.base}/v1/access-log?patientId=${w.patientId}&limit=5`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).json() as { entries: Array<{ route: string; outcome: string; role: string }> };
+    assert.is(viaApi.entries.length, 5);
+    assert.equal([viaApi.entries[0]!.route, viaApi.entries[0]!.outcome, viaApi.entries[0]!.role], ['page', 'revoked', 'physician']);
     const log = await w.db.query('SELECT outcome, role, route FROM web_access_log ORDER BY id');
     const outcomes = log.map((x) => `${String(x.route)}:${String(x.outcome)}`);
     assert.ok(outcomes.includes('state:expired'));
