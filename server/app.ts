@@ -248,6 +248,7 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
       // An ECG strip for the cloud-link page (server/web/): stored, pushed, acknowledged with the current ackedSeq.
       const e = await ingestEcgStripPayload(db, live.lpuId, opened.value.plaintext, clock.now());
       if (!e.ok) throw new ApiError(422, `payload-${e.code}`, e.message);
+      log.log('info', 'ecg-strip-stored', { patient: live.lpuId, acked: e.ackedSeq });
       liveEvents.publish(live.lpuId, 'readings');
       const sealedAck = live.session.channel.seal(encodeAck(e.ackedSeq));
       if (!sealedAck.ok) throw new ApiError(409, sealedAck.error.code, sealedAck.error.message);

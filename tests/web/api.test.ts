@@ -3,6 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { int } from '../../server/db.ts';
+import { encodeEcgStrip } from '../../server/web/ecg-strip.ts';
 import { backends, CONTACTS, OPERATOR_TOKEN, post } from '../server/helpers.ts';
 import { getJson, issue, startWorld, uploadEcg, vitalsAt, type World } from './helpers.ts';
 
@@ -114,6 +115,23 @@ for (const backend of backends()) {
     assert.ok(outcomes.includes('events:revoked'));
     assert.ok(outcomes.filter((o) => o === 'state:unknown-token').length >= 2);
     assert.ok(log.filter((x) => x.outcome === 'ok').length >= 4);
+  });
+
+  test('an ECG strip arrives through the sealed data channel; a malformed one is refused (422) and stores nothing', async () => {
+    await w.lpu.handshake(); // the expiry test moved the clock past the session lifetime
+    const before = await w.db.query('SELECT count(*) AS n FROM ecg_strips');
+    const bad = encodeEcgStrip({ startAt: w.h.clock.now(), rateHz: 125, samplesUv: [0, 10, 20, 30] }).slice(0, -1);
+    const sealed = w.lpu.session!.channel.seal(bad);
+    if (!sealed.ok) throw new Error(sealed.error.code);
+    const r = await w.lpu.sendFrame(sealed.value);
+    assert.is(r.status, 422);
+    assert.is(r.json!.error, 'payload-bad-length');
+    assert.equal(await w.db.query('SELECT count(*) AS n FROM ecg_strips'), before);
+    const samples = await uploadEcg(w, 30_000);
+    const p = await getJson(w, `${(await issue(w, 'physician')).path}/state`);
+    const ecg = p.json.ecg as { samplesUv: number[] };
+    assert.ok(ecg.samplesUv.every((u, i) => Math.abs(u - samples[i]!) <= 10), 'within half a 20 uV step');
+    assert.ok(w.h.logLines.some((l) => l.includes('"ecg-strip-stored"')));
   });
 
   test('issuing and revoking links needs the operator token', async () => {
