@@ -57,15 +57,18 @@ export class TaskTable {
       const spec = this.specs[i]!;
       const slot = i;
       this.lastAt[slot] = startAt;
+      // Locals, not property loads, on the per-sample path (the arrays are fixed from here on).
+      const scheduler = this.scheduler, lastAt = this.lastAt, late = this.late, maxGap = this.maxGap, runs = this.runs;
+      const lateGap = spec.periodMs * 1.5;
       this.handles.push(
-        this.scheduler.every(spec.periodMs, () => {
-          const now = this.scheduler.now();
-          const gap = now - this.lastAt[slot]!;
+        scheduler.every(spec.periodMs, () => {
+          const now = scheduler.now();
+          const gap = now - lastAt[slot]!;
           // A gap of more than 1.5 periods means the timer slipped (on real hardware: a long task).
-          if (gap > spec.periodMs * 1.5) this.late[slot]!++;
-          if (gap > this.maxGap[slot]!) this.maxGap[slot] = gap;
-          this.lastAt[slot] = now;
-          this.runs[slot]!++;
+          if (gap > lateGap) late[slot]!++;
+          if (gap > maxGap[slot]!) maxGap[slot] = gap;
+          lastAt[slot] = now;
+          runs[slot]!++;
           spec.run();
         }),
       );

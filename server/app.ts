@@ -19,6 +19,10 @@ import { migrate } from './migrations.ts';
 import type { Notifier } from './notifier.ts';
 import { decodeBatch, encodeAck } from '../protocol/readings.ts';
 import { SqlServerStore } from './sql-store.ts';
+import { TYPE_ECG_STRIP } from './web/ecg-strip.ts';
+import { ingestEcgStripPayload } from './web/links.ts';
+import { LiveEvents } from './web/live.ts';
+import { registerWebRoutes } from './web/routes.ts';
 
 export const ROUTES = {
   register: '/v1/register',
@@ -54,6 +58,8 @@ export interface BsnServer {
   readonly http: FastifyInstance;
   readonly engine: EscalationEngine | null;
   readonly db: Database;
+  /** Live-update events (new readings per patient) for the cloud-link page. */
+  readonly live: LiveEvents;
   /** Listens on loopback (or host); resolves to the port. */
   listen(port?: number, host?: string): Promise<number>;
   close(): Promise<void>;
@@ -123,6 +129,7 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
     linkBase: o.linkBase ?? 'http://localhost/ack',
   });
   const sessions = new Map<string, LiveSession>();
+  const liveEvents = new LiveEvents();
 
   const sweep = () => {
     const now = clock.now();
@@ -237,10 +244,21 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
       throw new ApiError(400, c, opened.error.message);
     }
     live.lastUsed = clock.now();
+    if (opened.value.plaintext[1] === TYPE_ECG_STRIP) {
+      // An ECG strip for the cloud-link page (server/web/): stored, pushed, acknowledged with the current ackedSeq.
+      const e = await ingestEcgStripPayload(db, live.lpuId, opened.value.plaintext, clock.now());
+      if (!e.ok) throw new ApiError(422, `payload-${e.code}`, e.message);
+      log.log('info', 'ecg-strip-stored', { patient: live.lpuId, acked: e.ackedSeq });
+      liveEvents.publish(live.lpuId, 'readings');
+      const sealedAck = live.session.channel.seal(encodeAck(e.ackedSeq));
+      if (!sealedAck.ok) throw new ApiError(409, sealedAck.error.code, sealedAck.error.message);
+      return binaryReply(reply, sealedAck.value);
+    }
     const batch = decodeBatch(opened.value.plaintext);
     if (!batch.ok) throw new ApiError(422, `payload-${batch.error.code}`, batch.error.message);
     const stored = await storeReadings(db, live.lpuId, batch.value, clock.now());
     log.log('info', 'readings-stored', { patient: live.lpuId, received: batch.value.length, inserted: stored.inserted.length, acked: stored.ackedSeq });
+    if (stored.inserted.length) liveEvents.publish(live.lpuId, 'readings');
     if (engine) for (const r of stored.inserted) await engine.onReading(live.lpuId, r, classify(tables, r));
     const sealed = live.session.channel.seal(encodeAck(stored.ackedSeq));
     if (!sealed.ok) throw new ApiError(409, sealed.error.code, sealed.error.message);
@@ -257,10 +275,13 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
     return { acknowledged: true, role: r.role };
   });
 
+  // The cloud-link page, its token-scoped API and live updates (server/web/).
+  await registerWebRoutes(http, { db, clock, engine, operatorToken: o.operatorToken, random, live: liveEvents });
+
   await engine?.resume();
 
   return {
-    http, engine, db,
+    http, engine, db, live: liveEvents,
     async listen(port = 0, host = '127.0.0.1') {
       await http.listen({ port, host });
       const a = http.server.address();

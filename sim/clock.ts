@@ -92,6 +92,10 @@ export interface VirtualClockOptions {
   yieldEveryMs?: number;
 }
 
+const BATCH_DONE = 0;
+const BATCH_YIELD = 1;
+const BATCH_PACE = 2;
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class VirtualClock implements Scheduler {
@@ -170,35 +174,20 @@ export class VirtualClock implements Scheduler {
     try {
       const wallStart = performance.now();
       const simStart = this.t;
-      let lastYield = this.t;
+      this.lastYield = this.t;
       await this.settle();
       for (;;) {
-        this.dropCancelled();
-        const ev = this.queue.peek();
-        if (!ev || ev.at > untilMs) break;
-        if (this.speed !== 'max') await this.pace(ev.at, simStart, wallStart);
-        this.t = ev.at;
-        this.eventsRun++;
-        if (ev.periodic) {
-          // The event stays at the top while its task runs: anything the task schedules is due
-          // no earlier than now and later in sequence. Then it is re-armed in place - fixed rate,
-          // due times computed from the start so rounding never accumulates - which is one
-          // sift-down instead of a pop and a push, the same order as before.
-          ev.run();
-          if (ev.cancelled) this.queue.pop();
-          else {
-            ev.n++;
-            ev.at = ev.start + ev.n * ev.periodMs;
-            ev.seq = this.seq++;
-            this.queue.siftDownTop();
-          }
-        } else {
-          this.queue.pop();
-          ev.run();
-        }
-        if (!ev.periodic || this.t - lastYield >= this.yieldEveryMs || this.tracked.size > 0) {
-          lastYield = this.t;
-          await this.settle();
+        // The events themselves run in the synchronous runBatch (locals of an async function live
+        // in its heap context, which costs on every one of tens of millions of events); this loop
+        // only does the awaiting: pacing and yields to promise continuations.
+        const r = this.runBatch(untilMs);
+        if (r === BATCH_DONE) break;
+        if (r === BATCH_YIELD) await this.settle();
+        else {
+          // Paced: wait for wall time, then run the very event that was due (as before).
+          const ev = this.pacedEvent!;
+          await this.pace(ev.at, simStart, wallStart);
+          if (this.runEvent(ev)) await this.settle();
         }
       }
       if (this.speed !== 'max') await this.pace(untilMs, simStart, wallStart);
@@ -207,6 +196,58 @@ export class VirtualClock implements Scheduler {
     } finally {
       this.running = false;
     }
+  }
+
+  /** Virtual time of the last yield to promise continuations (within runUntil). */
+  private lastYield = 0;
+
+  /**
+   * Runs due events until one needs the caller: BATCH_DONE (nothing due up to `untilMs`),
+   * BATCH_YIELD (promise continuations must run now) or BATCH_PACE (the next event waits for
+   * wall time; the caller paces, then runs it).
+   */
+  private runBatch(untilMs: number): number {
+    for (;;) {
+      this.dropCancelled();
+      const ev = this.queue.peek();
+      if (!ev || ev.at > untilMs) return BATCH_DONE;
+      if (this.speed !== 'max') {
+        this.pacedEvent = ev;
+        return BATCH_PACE;
+      }
+      if (this.runEvent(ev)) return BATCH_YIELD;
+    }
+  }
+
+  /** The event runBatch stopped at to pace. */
+  private pacedEvent: Event | undefined;
+
+  /** Runs the top event `ev`; true when promise continuations must run before the next one. */
+  private runEvent(ev: Event): boolean {
+    this.t = ev.at;
+    this.eventsRun++;
+    if (ev.periodic) {
+      // The event stays at the top while its task runs: anything the task schedules is due
+      // no earlier than now and later in sequence. Then it is re-armed in place - fixed rate,
+      // due times computed from the start so rounding never accumulates - which is one
+      // sift-down instead of a pop and a push, the same order as before.
+      ev.run();
+      if (ev.cancelled) this.queue.pop();
+      else {
+        ev.n++;
+        ev.at = ev.start + ev.n * ev.periodMs;
+        ev.seq = this.seq++;
+        this.queue.siftDownTop();
+      }
+    } else {
+      this.queue.pop();
+      ev.run();
+    }
+    if (!ev.periodic || this.t - this.lastYield >= this.yieldEveryMs || this.tracked.size > 0) {
+      this.lastYield = this.t;
+      return true;
+    }
+    return false;
   }
 
   runFor(ms: number): Promise<void> {

@@ -72,7 +72,8 @@ export class VirtualUno implements Board {
   private readonly modes = new Map<string, PinMode>();
   private readonly channels = new Map<AnalogPin, AnalogChannel>(ANALOG_PINS.map((p) => [p, { source: null, conversions: 0 }]));
   private readonly analogIns = new Map<AnalogPin, UnoAnalogIn>();
-  private readonly inputDrives = new Map<DigitalPin, () => boolean>();
+  /** What drives each digital input, in a holder the pin reads directly (no lookup per read). */
+  private readonly inputDrives = new Map<DigitalPin, { drive: (() => boolean) | undefined }>();
   private readonly digitalIns = new Map<DigitalPin, SimDigitalIn>();
   private readonly outputs = new Map<DigitalPin, SimDigitalOut>();
   private readonly pwms = new Map<PwmPin, SimPwmOut>();
@@ -118,7 +119,7 @@ export class VirtualUno implements Board {
   /** Connects a model's logic output (e.g. the AD8232's LO+) to a digital pin. */
   driveDigital(pin: DigitalPin, drive: () => boolean): void {
     if (!DIGITAL_PINS.includes(pin)) throw new PinError(`${pin} is not a digital pin`);
-    this.inputDrives.set(pin, drive);
+    this.inputDrive(pin).drive = drive;
   }
 
   /** The wire on a digital output pin, for a peripheral model to watch. */
@@ -135,6 +136,12 @@ export class VirtualUno implements Board {
     let w = this.pwms.get(pin);
     if (!w) this.pwms.set(pin, (w = new SimPwmOut(pin)));
     return w;
+  }
+
+  private inputDrive(pin: DigitalPin): { drive: (() => boolean) | undefined } {
+    let h = this.inputDrives.get(pin);
+    if (!h) this.inputDrives.set(pin, (h = { drive: undefined }));
+    return h;
   }
 
   /** One ADC conversion on a pin (used by the AnalogIn objects). */
@@ -180,7 +187,10 @@ export class VirtualUno implements Board {
     if (!DIGITAL_PINS.includes(pin)) throw new PinError(`${pin} is not a digital pin`);
     this.claim(pin, 'digital-in');
     let d = this.digitalIns.get(pin);
-    if (!d) this.digitalIns.set(pin, (d = new SimDigitalIn(pin, () => this.inputDrives.get(pin)?.() ?? false)));
+    if (!d) {
+      const holder = this.inputDrive(pin);
+      this.digitalIns.set(pin, (d = new SimDigitalIn(pin, () => holder.drive?.() ?? false)));
+    }
     return d;
   }
 

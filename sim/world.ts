@@ -63,7 +63,8 @@ export class World {
       ...(opts.modemSerial ? { modemSerial: opts.modemSerial } : {}),
       ...(opts.i2c ? { i2c: opts.i2c } : {}),
     });
-    this.ecgFrontEnd = new Ad8232((t) => this.patient.ecgMv(t), {
+    const patient = this.patient;
+    this.ecgFrontEnd = new Ad8232((t) => patient.ecgMv(t), {
       rng: this.rng.fork('ad8232'),
       fsHz: AD8232_FS_HZ,
       mainsHz: device.mainsHz,
@@ -71,14 +72,16 @@ export class World {
       leadOff: device.leadOff,
       onMotionBurst: (startMs, durationMs, mv) => this.log.log('ad8232', `motion artefact from ${startMs.toFixed(0)} ms for ${durationMs.toFixed(0)} ms, ${mv.toFixed(2)} mV`),
     });
-    this.pulseSensor = new PulseSensor((t) => this.patient.ppg(t), { rng: this.rng.fork('pulse-sensor'), ...opts.pulseSensor });
+    this.pulseSensor = new PulseSensor((t) => patient.ppg(t), { rng: this.rng.fork('pulse-sensor'), ...opts.pulseSensor });
     this.lm35 = new Lm35((t) => this.patient.coreTempC(t), { rng: this.rng.fork('lm35'), ...opts.lm35 });
 
-    this.uno.attachAnalog(PIN_MAP.ecg, (t) => this.ecgFrontEnd.outputV(t));
-    this.uno.attachAnalog(PIN_MAP.pulse, (t) => this.pulseSensor.outputV(t));
-    this.uno.attachAnalog(PIN_MAP.temperature, (t) => this.lm35.outputV(t));
-    this.uno.driveDigital(PIN_MAP.leadOffPlus, () => this.ecgFrontEnd.loPlus(this.clock.now()));
-    this.uno.driveDigital(PIN_MAP.leadOffMinus, () => this.ecgFrontEnd.loMinus(this.clock.now()));
+    // The pins' sources run per sample (tens of millions a day): close over the parts themselves.
+    const ecgFe = this.ecgFrontEnd, pulse = this.pulseSensor, lm35 = this.lm35, clock = this.clock;
+    this.uno.attachAnalog(PIN_MAP.ecg, (t) => ecgFe.outputV(t));
+    this.uno.attachAnalog(PIN_MAP.pulse, (t) => pulse.outputV(t));
+    this.uno.attachAnalog(PIN_MAP.temperature, (t) => lm35.outputV(t));
+    this.uno.driveDigital(PIN_MAP.leadOffPlus, () => ecgFe.loPlus(clock.now()));
+    this.uno.driveDigital(PIN_MAP.leadOffMinus, () => ecgFe.loMinus(clock.now()));
 
     this.scheduleScenarioEvents();
   }

@@ -29,20 +29,35 @@ function shown<K extends keyof typeof HIDES>(m: DisplayModel, key: K): number | 
 }
 
 export function vitalsScreen(m: DisplayModel): ScreenLines {
-  const hr = fitNumber(shown(m, 'heartRateBpm'), 3);
-  const pr = fitNumber(shown(m, 'pulseRateBpm'), 3);
-  const t = fitNumber(shown(m, 'tempC'), 4, 1);
+  const hrV = shown(m, 'heartRateBpm');
+  const prV = shown(m, 'pulseRateBpm');
+  const tV = shown(m, 'tempC');
+  const bp = m.bp && Number.isFinite(m.bp.systolicMmHg) && Number.isFinite(m.bp.diastolicMmHg) ? m.bp : undefined;
+  // The display refreshes 4 times a second but the values change at most once a second: reuse
+  // the last lines when every input is the same (string formatting is most of a refresh).
+  const c = vitalsCache;
+  if (c.lines && c.hr === hrV && c.pr === prV && c.t === tV && c.sys === bp?.systolicMmHg && c.dia === bp?.diastolicMmHg && c.age === bp?.ageMs) return [c.lines[0], c.lines[1]];
+  const hr = fitNumber(hrV, 3);
+  const pr = fitNumber(prV, 3);
+  const t = fitNumber(tV, 4, 1);
   const line1 = `${GLYPHS.heart.symbol}${hr} P${pr} ${t}°C`;
   let line2: string;
-  if (m.bp && Number.isFinite(m.bp.systolicMmHg) && Number.isFinite(m.bp.diastolicMmHg)) {
-    const sys = fitNumber(m.bp.systolicMmHg, 3).trim();
-    const dia = fitNumber(m.bp.diastolicMmHg, 3).trim();
-    line2 = spread(`BP ${sys}/${dia}`, formatAge(m.bp.ageMs));
+  if (bp) {
+    const sys = fitNumber(bp.systolicMmHg, 3).trim();
+    const dia = fitNumber(bp.diastolicMmHg, 3).trim();
+    line2 = spread(`BP ${sys}/${dia}`, formatAge(bp.ageMs));
   } else {
     line2 = `BP ${MISSING}/${MISSING}`;
   }
-  return [fitLine(line1), fitLine(line2)];
+  const lines: ScreenLines = [fitLine(line1), fitLine(line2)];
+  c.hr = hrV; c.pr = prV; c.t = tV; c.sys = bp?.systolicMmHg; c.dia = bp?.diastolicMmHg; c.age = bp?.ageMs;
+  c.lines = lines;
+  // Callers get a copy, so one that edits its lines cannot change what the cache returns next.
+  return [lines[0], lines[1]];
 }
+
+/** The last vitals screen and its inputs (a pure function, so one entry is exact). */
+const vitalsCache: { hr?: number | undefined; pr?: number | undefined; t?: number | undefined; sys?: number | undefined; dia?: number | undefined; age?: number | undefined; lines?: ScreenLines } = {};
 
 const SERVER_TEXT: Record<DisplayModel['network']['server'], string> = {
   ok: 'Server ok',
@@ -52,6 +67,18 @@ const SERVER_TEXT: Record<DisplayModel['network']['server'], string> = {
 
 export function networkScreen(m: DisplayModel): ScreenLines {
   const n = m.network;
+  // Reused while the inputs repeat, as for the vitals screen.
+  const c = networkCache;
+  if (c.lines && c.registered === n.registered && c.gprs === n.gprs && c.bars === n.signalBars && c.queued === n.queued && c.server === n.server) return [c.lines[0], c.lines[1]];
+  const lines = networkLines(n);
+  c.registered = n.registered; c.gprs = n.gprs; c.bars = n.signalBars; c.queued = n.queued; c.server = n.server;
+  c.lines = lines;
+  return [lines[0], lines[1]];
+}
+
+const networkCache: { registered?: boolean; gprs?: boolean; bars?: number; queued?: number; server?: DisplayModel['network']['server']; lines?: ScreenLines } = {};
+
+function networkLines(n: DisplayModel['network']): ScreenLines {
   const mode = !n.registered ? 'No net' : n.gprs ? 'GPRS' : 'GSM';
   const bars = n.registered ? signalBarCells(n.signalBars) : '  ';
   const q = !Number.isFinite(n.queued) || n.queued < 0 ? `Q${MISSING}` : n.queued > 9999 ? 'Q>9k' : `Q${Math.floor(n.queued)}`;

@@ -83,11 +83,11 @@ export class QrsDetector {
   private readonly raw: Float64Array;
   private readonly refineHalf: number;
   private readonly baselineHalf: number;
-  private mwiSum = 0;
+  /** Running sum of the integration window [0] and the previous integrated value [1], unboxed. */
+  private readonly mwiState = new Float64Array(2);
 
   private n = -1;
   private offset = 0;
-  private prevMwi = 0;
   private pkVal = 0;
   private pkIdx = -1;
 
@@ -163,15 +163,15 @@ export class QrsDetector {
     this.raw[n & m] = x - this.offset;
     this.bp[n & m] = y;
     const s = Math.abs(y - this.bp[(n - this.derivSpan) & m]!) / this.derivSpan;
-    this.mwiSum += s - (n >= this.mwiLen ? this.slope[(n - this.mwiLen) & m]! : 0);
+    this.mwiState[0] += s - (n >= this.mwiLen ? this.slope[(n - this.mwiLen) & m]! : 0);
     this.slope[n & m] = s;
     // Recompute the running sum now and then so rounding errors cannot accumulate.
     if ((n & 0xffff) === 0) {
       let acc = 0;
       for (let k = 0; k < this.mwiLen && k <= n; k++) acc += this.slope[(n - k) & m]!;
-      this.mwiSum = acc;
+      this.mwiState[0] = acc;
     }
-    const mwi = this.mwiSum / this.mwiLen;
+    const mwi = this.mwiState[0]! / this.mwiLen;
 
     if (n % this.floorEvery === 0) this.floorHist[this.floorCount++ % FLOOR_HISTORY] = mwi;
 
@@ -189,20 +189,20 @@ export class QrsDetector {
         this.lastQrsIdx = n;
         this.lastRelearn = n;
       }
-      this.prevMwi = mwi;
+      this.mwiState[1] = mwi;
       return 0;
     }
 
     // Peak picking: a peak starts when the integrated signal rises, and is final once it has
     // fallen to half its height or 200 ms have passed without exceeding it.
-    if (mwi > this.pkVal && mwi >= this.prevMwi) {
+    if (mwi > this.pkVal && mwi >= this.mwiState[1]!) {
       this.pkVal = mwi;
       this.pkIdx = n;
     } else if (this.pkVal > 0 && (mwi < 0.5 * this.pkVal || n - this.pkIdx > this.refractory)) {
       reported += this.classify(this.pkIdx, this.pkVal);
       this.pkVal = 0;
     }
-    this.prevMwi = mwi;
+    this.mwiState[1] = mwi;
 
     // Search-back: no beat for 1.66 RR -> take the largest candidate above the lower threshold.
     if (n - this.lastQrsIdx > SEARCH_BACK_FACTOR * this.rrAvg && this.candCount > 0) reported += this.searchBack();

@@ -52,8 +52,11 @@ export class SignalQuality {
   private min = Infinity;
   private max = -Infinity;
   private atRail = 0;
-  private hfSq = 0;
-  private bandSq = 0;
+  /**
+   * The block's sums of squares, high-frequency [0] and QRS band [1]: added to every sample, kept
+   * in a Float64Array so the doubles are stored unboxed.
+   */
+  private readonly sq = new Float64Array(2);
   private leadOffInBlock = false;
   private leadOffNow = false;
   private blockFault: EcgFault | undefined = undefined;
@@ -92,8 +95,8 @@ export class SignalQuality {
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
     if (x <= this.railLow || x >= this.railHigh) this.atRail++;
-    this.hfSq += h * h;
-    this.bandSq += b * b;
+    this.sq[0] += h * h;
+    this.sq[1] += b * b;
     if (++this.k === this.block) this.endBlock();
   }
 
@@ -112,8 +115,8 @@ export class SignalQuality {
   }
 
   private endBlock(): void {
-    const bandRms = Math.sqrt(this.bandSq / this.block);
-    const hfRms = Math.sqrt(this.hfSq / this.block);
+    const bandRms = Math.sqrt(this.sq[1]! / this.block);
+    const hfRms = Math.sqrt(this.sq[0]! / this.block);
     const ref = this.referenceBandRms() ?? bandRms;
     this.lastNoiseRatio = ref > 0 ? hfRms / ref : hfRms > 0 ? Infinity : 0;
     let f: EcgFault | undefined;
@@ -134,8 +137,8 @@ export class SignalQuality {
     this.min = Infinity;
     this.max = -Infinity;
     this.atRail = 0;
-    this.hfSq = 0;
-    this.bandSq = 0;
+    this.sq[0] = 0;
+    this.sq[1] = 0;
     this.leadOffInBlock = this.leadOffNow;
   }
 

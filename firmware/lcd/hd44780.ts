@@ -175,6 +175,7 @@ export class Hd44780 {
     this.guard(() => rows.forEach((r) => this.transport.writeByte(r, true)));
     for (const [sym, code] of this.glyphCodes) if (code === slot) this.glyphCodes.delete(sym);
     if (symbol !== undefined) this.glyphCodes.set(symbol, slot);
+    this.lineCache.length = 0;
   }
 
   display(on: boolean): void {
@@ -225,7 +226,7 @@ export class Hd44780 {
     this.checkReady();
     let sent = 0;
     for (let row = 0; row < this.rows; row++) {
-      const codes = this.encodeLine(lines[row] ?? '');
+      const codes = this.encodeLineCached(row, lines[row] ?? '');
       for (let col = 0; col < this.cols; col++) {
         const addr = row * 0x40 + ((col + this.shift) % LINE_LENGTH);
         const code = codes[col]!;
@@ -248,6 +249,20 @@ export class Hd44780 {
 
   private encode(ch: string): number {
     return this.glyphCodes.get(ch) ?? a00Code(ch);
+  }
+
+  /**
+   * encodeLine's last answer per row: writeScreen runs several times a second with mostly the
+   * same text. Cleared when the glyph map changes (the codes depend on it).
+   */
+  private readonly lineCache: Array<{ text: string; codes: number[] } | undefined> = [];
+
+  private encodeLineCached(row: number, text: string): number[] {
+    const hit = this.lineCache[row];
+    if (hit !== undefined && hit.text === text) return hit.codes;
+    const codes = this.encodeLine(text);
+    this.lineCache[row] = { text, codes };
+    return codes;
   }
 
   private encodeLine(text: string): number[] {

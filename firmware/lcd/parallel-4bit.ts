@@ -48,7 +48,8 @@ export class Parallel4BitTransport implements Hd44780Transport {
 
   writeNibble(nibble: number, rs: boolean): void {
     this.set(this.pins.rs, rs);
-    this.data.forEach((pin, i) => this.set(pin, ((nibble >> i) & 1) === 1));
+    const d = this.data;
+    for (let i = 0; i < d.length; i++) this.set(d[i]!, ((nibble >> i) & 1) === 1);
     this.pulse(true);
     this.pulse(false);
   }

@@ -49,8 +49,8 @@ export class Ad8232 {
   private readonly burstMeanGapMs: number;
   private readonly leadOff: ReadonlyArray<readonly [number, number]>;
   private tMs = 0;
-  private out: number;
-  private outPrev: number;
+  /** Output now and one internal step back, V: written every step, stored unboxed (see phasor.ts). */
+  private readonly outV = new Float64Array(2);
   private wasOff = false;
   // The next motion burst: start, end, amplitude (mV), two frequencies and phases.
   private burstStart: number;
@@ -82,7 +82,7 @@ export class Ad8232 {
     this.burstMeanGapMs = rate > 0 ? 3_600_000 / rate : Number.POSITIVE_INFINITY;
     this.burstStart = rate > 0 ? this.rng.exponential(this.burstMeanGapMs) : Number.POSITIVE_INFINITY;
     this.leadOff = opts.leadOff ?? [];
-    this.out = this.outPrev = this.refV;
+    this.outV[0] = this.outV[1] = this.refV;
     // Settle the high-pass on the electrode signal at t = 0 (the device was on before the run).
     const x0 = this.ecgMv(0);
     this.hp.reset(x0, 0);
@@ -132,11 +132,12 @@ export class Ad8232 {
   private step(): void {
     const t = this.tMs + this.hMs;
     this.tMs = t;
-    this.outPrev = this.out;
+    const o = this.outV;
+    o[1] = o[0]!;
     if (this.leadsOff(t)) {
       this.mains.advance();
       this.wasOff = true;
-      this.out = this.supplyV;
+      o[0] = this.supplyV;
       return;
     }
     this.mains.advance();
@@ -149,13 +150,14 @@ export class Ad8232 {
     }
     const y = this.lp.step(this.hp.step(x));
     const v = this.refV + (this.gain * y) / 1000;
-    this.out = v < 0 ? 0 : v > this.supplyV ? this.supplyV : v;
+    o[0] = v < 0 ? 0 : v > this.supplyV ? this.supplyV : v;
   }
 
   /** Output voltage at tMs (non-decreasing times), linearly interpolated from the internal rate. */
   outputV(tMs: number): number {
     while (this.tMs < tMs) this.step();
     const frac = 1 - (this.tMs - tMs) / this.hMs;
-    return frac <= 0 ? this.outPrev : this.outPrev + (this.out - this.outPrev) * frac;
+    const prev = this.outV[1]!;
+    return frac <= 0 ? prev : prev + (this.outV[0]! - prev) * frac;
   }
 }

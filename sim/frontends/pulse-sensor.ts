@@ -31,8 +31,8 @@ export class PulseSensor {
   private aLp = 0;
   private readonly offFinger: ReadonlyArray<readonly [number, number]>;
   private lastMs = Number.NaN;
-  private baseline = 0;
-  private smooth = 0;
+  /** Baseline [0] and smoothed signal [1]: written every sample, stored unboxed in a Float64Array. */
+  private readonly st = new Float64Array(2);
 
   constructor(private readonly ppg: (tMs: number) => number, opts: PulseSensorOptions) {
     this.noise = new GaussianNoise(opts.rng);
@@ -51,9 +51,10 @@ export class PulseSensor {
   /** Output voltage at tMs (non-decreasing times; one-pole filters exact for any spacing). */
   outputV(tMs: number): number {
     const x = this.onFinger(tMs) ? this.ppg(tMs) : 0;
+    const st = this.st;
     if (Number.isNaN(this.lastMs)) {
-      this.baseline = x;
-      this.smooth = 0;
+      st[0] = x;
+      st[1] = 0;
     } else {
       const dt = Math.max(0, tMs - this.lastMs);
       if (dt !== this.lastDt) {
@@ -62,11 +63,12 @@ export class PulseSensor {
         this.aHp = 1 - Math.exp(-dt / HP_TAU_MS);
         this.aLp = 1 - Math.exp(-dt / LP_TAU_MS);
       }
-      this.baseline += (x - this.baseline) * this.aHp;
-      this.smooth += (x - this.baseline - this.smooth) * this.aLp;
+      const baseline = st[0]! + (x - st[0]!) * this.aHp;
+      st[0] = baseline;
+      st[1] = st[1]! + (x - baseline - st[1]!) * this.aLp;
     }
     this.lastMs = tMs;
-    const v = this.supplyV / 2 + this.gain * this.smooth + this.noiseV * this.noise.next();
+    const v = this.supplyV / 2 + this.gain * st[1]! + this.noiseV * this.noise.next();
     return v < 0 ? 0 : v > this.supplyV ? this.supplyV : v;
   }
 }

@@ -119,6 +119,7 @@ export class Hd44780Model {
   private busyUntil: number;
   private functionSetsAfterPowerOn = 0;
   private pins: Hd44780PinLevels = { rs: false, rw: false, e: false, db: 0 };
+  private spare: Hd44780PinLevels = { rs: false, rw: false, e: false, db: 0 };
   private addrChangedAt = Number.NEGATIVE_INFINITY;
   private cycleRs = false;
   private cycleRw = false;
@@ -157,8 +158,15 @@ export class Hd44780Model {
 
   /** The wiring reports new pin levels, stamped with the time they reach the pins. */
   drive(levels: Hd44780PinLevels, atMs: number): void {
+    // Two level records swapped on every change instead of a new one: the parallel wiring
+    // reports millions of pin edges a simulated day.
     const prev = this.pins;
-    const next: Hd44780PinLevels = { rs: levels.rs, rw: levels.rw, e: levels.e, db: levels.db & 0xff };
+    const next = this.spare;
+    next.rs = levels.rs;
+    next.rw = levels.rw;
+    next.e = levels.e;
+    next.db = levels.db & 0xff;
+    this.spare = prev;
     if (next.rs !== prev.rs || next.rw !== prev.rw) this.addrChangedAt = atMs;
     const dataChanged = next.db !== prev.db;
     if (!prev.e && next.e) {

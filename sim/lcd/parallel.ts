@@ -41,9 +41,14 @@ export function wireParallel(model: Hd44780Model, pins: ParallelLcdPins, clock: 
     db: (pins.d4.level ? 0x10 : 0) | (pins.d5.level ? 0x20 : 0) | (pins.d6.level ? 0x40 : 0) | (pins.d7.level ? 0x80 : 0) | UNWIRED_LOW_NIBBLE,
   });
   model.connectPins(levels());
+  // One record reused for every edge (the model copies what it keeps).
+  const now: Hd44780PinLevels = levels();
   const changed = (): void => {
     last = Math.max(clock.now(), last + spacing);
-    model.drive(levels(), last);
+    now.rs = pins.rs.level;
+    now.e = pins.e.level;
+    now.db = (pins.d4.level ? 0x10 : 0) | (pins.d5.level ? 0x20 : 0) | (pins.d6.level ? 0x40 : 0) | (pins.d7.level ? 0x80 : 0) | UNWIRED_LOW_NIBBLE;
+    model.drive(now, last);
   };
   const offs = [pins.rs, pins.e, pins.d4, pins.d5, pins.d6, pins.d7].map((p) => p.onChange(changed));
   return () => offs.forEach((off) => off());

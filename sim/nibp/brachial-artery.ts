@@ -51,6 +51,21 @@ export class BrachialArtery {
     return c0 * wn + c0 * wp * (1 - Math.exp(-x / wp));
   }
 
+  /** volumeMl and complianceMlPerMmHg together, sharing their exponential (same expressions). */
+  volumeAndCompliance(transmuralMmHg: number, out: { volumeMl: number; complianceMlPerMmHg: number }): void {
+    const { peakComplianceMlPerMmHg: c0, collapseWidthMmHg: wn, distensionWidthMmHg: wp, peakAtMmHg: x0 } = this.p;
+    const x = transmuralMmHg - x0;
+    if (x < 0) {
+      const e = Math.exp(x / wn);
+      out.volumeMl = c0 * wn * e;
+      out.complianceMlPerMmHg = c0 * e;
+    } else {
+      const e = Math.exp(-x / wp);
+      out.volumeMl = c0 * wn + c0 * wp * (1 - e);
+      out.complianceMlPerMmHg = c0 * e;
+    }
+  }
+
   /** dV/dPtm, mL/mmHg. */
   complianceMlPerMmHg(transmuralMmHg: number): number {
     const { peakComplianceMlPerMmHg: c0, collapseWidthMmHg: wn, distensionWidthMmHg: wp, peakAtMmHg: x0 } = this.p;

@@ -118,8 +118,12 @@ export class CuffRig {
   }
 
   private motionMl(tMs: number): number {
+    // Runs at 1 kHz through a determination: indexed, and nothing to do without movement.
+    const ms = this.motions;
+    if (ms.length === 0) return 0;
     let v = 0;
-    for (const m of this.motions) {
+    for (let i = 0; i < ms.length; i++) {
+      const m = ms[i]!;
       if (tMs < m.fromMs || tMs >= m.toMs) continue;
       const u = (tMs - m.fromMs) / (m.toMs - m.fromMs);
       const window = Math.sin(Math.PI * u);

@@ -48,6 +48,11 @@ export type ValveFault = 'none' | 'clogged' | 'stuck-closed';
 export interface ArterySegment {
   volumeMl(transmuralMmHg: number): number;
   complianceMlPerMmHg(transmuralMmHg: number): number;
+  /**
+   * Both at once into `out` (one exp instead of two in the cuff's Newton solve); must give exactly
+   * what the two methods give.
+   */
+  volumeAndCompliance?(transmuralMmHg: number, out: { volumeMl: number; complianceMlPerMmHg: number }): void;
 }
 
 export class CuffPneumatics {
@@ -115,12 +120,27 @@ export class CuffPneumatics {
     this.pressureMmHg = this.solvePressure(arterialMmHg);
   }
 
+  private readonly arteryNow = { volumeMl: 0, complianceMlPerMmHg: 0 };
+
   /** Newton on n(P) - V_artery(Pa - P) - N = 0 from the last pressure; P >= 0. */
   private solvePressure(pa: number): number {
     let p = this.pressureMmHg;
+    const c = this.cuff;
+    const artery = this.artery;
+    const a = this.arteryNow;
     for (let i = 0; i < 6; i++) {
-      const f = this.heldMl(p) - this.artery.volumeMl(pa - p) - this.squeezeMl - this.airMl;
-      const df = this.complianceMlPerMmHg(p) + this.artery.complianceMlPerMmHg(pa - p);
+      // heldMl and complianceMlPerMmHg (and the artery's pair) share their exponential: computed
+      // once, with the very same expressions, so the result is bit for bit what the methods give.
+      const e = Math.exp(-p / c.slackKneeMmHg);
+      const held = c.slackMl * (1 - e) + c.loadedComplianceMlPerMmHg * p;
+      const compliance = (c.slackMl / c.slackKneeMmHg) * e + c.loadedComplianceMlPerMmHg;
+      if (artery.volumeAndCompliance) artery.volumeAndCompliance(pa - p, a);
+      else {
+        a.volumeMl = artery.volumeMl(pa - p);
+        a.complianceMlPerMmHg = artery.complianceMlPerMmHg(pa - p);
+      }
+      const f = held - a.volumeMl - this.squeezeMl - this.airMl;
+      const df = compliance + a.complianceMlPerMmHg;
       const next = Math.max(0, p - f / df);
       if (Math.abs(next - p) < 1e-7) return next;
       p = next;

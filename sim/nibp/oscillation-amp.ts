@@ -14,29 +14,40 @@ export interface OscillationAmpParams {
 export const OSCILLATION_AMP: OscillationAmpParams = { gain: 20, lowPassHz: 10, highPassHz: 0.3, biasV: 2.5 };
 
 export class OscillationAmp {
-  private lp = Number.NaN;
-  private hpIn = 0;
-  private hp = 0;
+  /**
+   * Low-pass output, high-pass input and output: written at 1 kHz through a determination, kept in
+   * a Float64Array so the doubles are stored unboxed.
+   */
+  private readonly st = Float64Array.of(Number.NaN, 0, 0);
+  /** The filter coefficients for the last step length (the rig steps at a fixed rate). */
+  private lastDtS = Number.NaN;
+  private aLp = 0;
+  private kHp = 0;
 
   constructor(readonly p: OscillationAmpParams = OSCILLATION_AMP) {}
 
   /** Feeds the sensor voltage for dt seconds; returns the amplifier output, V. */
   step(dtS: number, sensorV: number): number {
-    if (Number.isNaN(this.lp)) {
+    const st = this.st;
+    if (Number.isNaN(st[0]!)) {
       // Powered up settled: the coupling capacitor charged to the sensor's resting output.
-      this.lp = sensorV;
-      this.hpIn = sensorV;
+      st[0] = sensorV;
+      st[1] = sensorV;
     }
-    const aLp = 1 - Math.exp(-2 * Math.PI * this.p.lowPassHz * dtS);
-    this.lp += aLp * (sensorV - this.lp);
-    // RC high-pass, exact for a first-order section over one step.
-    const k = Math.exp(-2 * Math.PI * this.p.highPassHz * dtS);
-    this.hp = k * (this.hp + this.lp - this.hpIn);
-    this.hpIn = this.lp;
+    if (dtS !== this.lastDtS) {
+      this.lastDtS = dtS;
+      this.aLp = 1 - Math.exp(-2 * Math.PI * this.p.lowPassHz * dtS);
+      // RC high-pass, exact for a first-order section over one step.
+      this.kHp = Math.exp(-2 * Math.PI * this.p.highPassHz * dtS);
+    }
+    const lp = st[0]! + this.aLp * (sensorV - st[0]!);
+    st[0] = lp;
+    st[2] = this.kHp * (st[2]! + lp - st[1]!);
+    st[1] = lp;
     return this.output();
   }
 
   output(): number {
-    return Math.min(5, Math.max(0, this.p.biasV + this.p.gain * this.hp));
+    return Math.min(5, Math.max(0, this.p.biasV + this.p.gain * this.st[2]!));
   }
 }

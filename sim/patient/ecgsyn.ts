@@ -134,6 +134,9 @@ function modelPeakAt60(): number {
   return peak;
 }
 
+/** Slots of Ecgsyn's state array. */
+const Z_NOW = 0, Z_PREV = 1, G_NEXT = 2, W_NOW = 3, W_PREV = 4;
+
 export class Ecgsyn {
   private readonly hMs: number;
   private readonly hS: number;
@@ -144,9 +147,11 @@ export class Ecgsyn {
   private af = false;
   private readonly wanderW: number;
   private tMs: number;
-  private z = 0;
-  private zPrev = 0;
-  private gNext: number;
+  /**
+   * The integration state written every step - z, z one step back, the drive at the next grid
+   * point, the wander now and one step back - in a Float64Array, stored unboxed (see phasor.ts).
+   */
+  private readonly st = new Float64Array(5);
   /** The current ordinary beat interval, for the fast phase path. */
   private segT0 = Number.NaN;
   private segT1 = Number.NaN;
@@ -155,8 +160,6 @@ export class Ecgsyn {
   private readonly wanderAmpMv: number;
   /** The wander's steady response on the integration grid, and its last two values. */
   private readonly wander: Phasor;
-  private w = 0;
-  private wPrev = 0;
 
   constructor(private readonly beats: BeatTrain, private readonly opts: EcgsynOptions) {
     const fs = opts.fsHz ?? 500;
@@ -169,8 +172,9 @@ export class Ecgsyn {
     // transient (the relaxation term's 1 s time constant).
     this.tMs = -WARMUP_MS;
     this.wander = new Phasor(this.wanderW * this.hS, this.wanderW * this.tMs * 0.001 + opts.phases[0] - Math.atan(this.wanderW));
-    this.w = this.wPrev = this.wanderAmpMv * this.wander.sin;
-    this.gNext = this.drive(this.tMs);
+    this.st[Z_NOW] = this.st[Z_PREV] = 0;
+    this.st[W_NOW] = this.st[W_PREV] = this.wanderAmpMv * this.wander.sin;
+    this.st[G_NEXT] = this.drive(this.tMs);
   }
 
   /**
@@ -213,30 +217,33 @@ export class Ecgsyn {
   private step(): void {
     const t = this.tMs;
     const h = this.hS;
-    const z = this.z;
-    const g0 = this.gNext;
+    const st = this.st;
+    const z = st[Z_NOW]!;
+    const g0 = st[G_NEXT]!;
     const gm = this.drive(t + this.hMs / 2);
     const g1 = this.drive(t + this.hMs);
     const k1 = g0 - z;
     const k2 = gm - (z + (h / 2) * k1);
     const k3 = gm - (z + (h / 2) * k2);
     const k4 = g1 - (z + h * k3);
-    this.zPrev = z;
-    this.z = z + (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
+    st[Z_PREV] = z;
+    st[Z_NOW] = z + (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
     this.tMs = t + this.hMs;
-    this.gNext = g1;
+    st[G_NEXT] = g1;
     this.wander.advance();
-    this.wPrev = this.w;
-    this.w = this.wanderAmpMv * this.wander.sin;
+    st[W_PREV] = st[W_NOW]!;
+    st[W_NOW] = this.wanderAmpMv * this.wander.sin;
   }
 
   /** ECG at tMs, mV (non-decreasing times; an earlier time gets the latest interval). */
   ecgMv(tMs: number): number {
     while (this.tMs < tMs) this.step();
     const frac = 1 - (this.tMs - tMs) / this.hMs;
+    const st = this.st;
+    const zPrev = st[Z_PREV]!, wPrev = st[W_PREV]!;
     let mv: number;
-    if (frac <= 0) mv = this.gain * this.zPrev + this.wPrev;
-    else mv = this.gain * (this.zPrev + (this.z - this.zPrev) * frac) + this.wPrev + (this.w - this.wPrev) * frac;
+    if (frac <= 0) mv = this.gain * zPrev + wPrev;
+    else mv = this.gain * (zPrev + (st[Z_NOW]! - zPrev) * frac) + wPrev + (st[W_NOW]! - wPrev) * frac;
     if (this.af) {
       // Fibrillatory waves, ~0.05 mV at 5-7 Hz, replace the P wave.
       const s = tMs * 0.001 * TWO_PI;
