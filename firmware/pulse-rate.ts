@@ -6,7 +6,8 @@
 // monitor's averaging time: it smooths the breathing-driven swing of the instantaneous rate). A
 // signal that is pinned to a rail, flat, or has stopped pulsing is a fault, never a rate.
 import type { AnalogIn } from '../hal/analog.ts';
-import type { Scheduler, TimerHandle } from '../hal/clock.ts';
+import type { Scheduler } from '../hal/clock.ts';
+import { SampledMonitor } from './sampled-monitor.ts';
 
 export type PulseFault = 'saturated' | 'flat' | 'no-pulse' | 'settling';
 export type PulseReading = { kind: 'ok'; pulseRateBpm: number } | { kind: 'fault'; fault: PulseFault };
@@ -140,25 +141,8 @@ export class PulseRateEstimator {
 }
 
 /** Samples the pulse sensor's pin at a fixed rate on the board's scheduler. */
-export class PulseRateMonitor {
-  readonly estimator: PulseRateEstimator;
-  private timer: TimerHandle | null = null;
-
-  constructor(private readonly input: AnalogIn, private readonly scheduler: Scheduler, readonly sampleRateHz: number) {
-    this.estimator = new PulseRateEstimator({ sampleRateHz, fullScale: (1 << input.bits) - 1 });
-  }
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = this.scheduler.every(1000 / this.sampleRateHz, () => this.estimator.push(this.input.read()));
-  }
-
-  stop(): void {
-    this.timer?.cancel();
-    this.timer = null;
-  }
-
-  reading(): PulseReading {
-    return this.estimator.reading();
+export class PulseRateMonitor extends SampledMonitor<PulseReading, PulseRateEstimator> {
+  constructor(input: AnalogIn, scheduler: Scheduler, sampleRateHz: number) {
+    super(input, scheduler, sampleRateHz, new PulseRateEstimator({ sampleRateHz, fullScale: (1 << input.bits) - 1 }));
   }
 }

@@ -5,7 +5,8 @@
 // the floor() of the converter. An input at 0 V (open wire, pull-down), pinned to full scale
 // (short), or a temperature no body has, is a fault rather than a reading.
 import { countsToVolts, type AnalogIn } from '../hal/analog.ts';
-import type { Scheduler, TimerHandle } from '../hal/clock.ts';
+import type { Scheduler } from '../hal/clock.ts';
+import { SampledMonitor } from './sampled-monitor.ts';
 
 export type TemperatureFault = 'open-input' | 'saturated' | 'implausible' | 'settling';
 export type TemperatureReading = { kind: 'ok'; tempC: number } | { kind: 'fault'; fault: TemperatureFault };
@@ -97,25 +98,8 @@ export class TemperatureEstimator {
 }
 
 /** Samples the LM35's pin at a fixed rate on the board's scheduler. */
-export class TemperatureMonitor {
-  readonly estimator: TemperatureEstimator;
-  private timer: TimerHandle | null = null;
-
-  constructor(private readonly input: AnalogIn, private readonly scheduler: Scheduler, readonly sampleRateHz: number, opts: Omit<TemperatureOptions, 'sampleRateHz' | 'vref' | 'bits'> = {}) {
-    this.estimator = new TemperatureEstimator({ ...opts, sampleRateHz, vref: input.vref, bits: input.bits });
-  }
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = this.scheduler.every(1000 / this.sampleRateHz, () => this.estimator.push(this.input.read()));
-  }
-
-  stop(): void {
-    this.timer?.cancel();
-    this.timer = null;
-  }
-
-  reading(): TemperatureReading {
-    return this.estimator.reading();
+export class TemperatureMonitor extends SampledMonitor<TemperatureReading, TemperatureEstimator> {
+  constructor(input: AnalogIn, scheduler: Scheduler, sampleRateHz: number, opts: Omit<TemperatureOptions, 'sampleRateHz' | 'vref' | 'bits'> = {}) {
+    super(input, scheduler, sampleRateHz, new TemperatureEstimator({ ...opts, sampleRateHz, vref: input.vref, bits: input.bits }));
   }
 }
