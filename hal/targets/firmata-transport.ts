@@ -3,7 +3,9 @@
 // bsn-care), or not permitted. serialport's `lock` takes an exclusive flock on the device.
 import { SerialPort as NodeSerialPort } from 'serialport';
 
-export type PortOpenFailure = 'missing' | 'busy' | 'permission' | 'other';
+import { classifyOpenError, type SerialOpenFailure } from './node-serial.ts';
+
+export type PortOpenFailure = SerialOpenFailure;
 
 export class PortOpenError extends Error {
   override readonly name = 'PortOpenError';
@@ -18,13 +20,6 @@ export class PortOpenError extends Error {
             : `cannot open ${path}: ${detail}`,
     );
   }
-}
-
-export function classifyOpenError(message: string): PortOpenFailure {
-  if (/ENOENT|No such file/i.test(message)) return 'missing';
-  if (/Cannot lock port|EBUSY|busy|Resource temporarily unavailable|EAGAIN/i.test(message)) return 'busy';
-  if (/EACCES|Permission denied/i.test(message)) return 'permission';
-  return 'other';
 }
 
 /** Opens `path` at `baud` (Firmata: 57600) with an exclusive lock; resolves to the open stream. */

@@ -21,9 +21,10 @@ export class SerialOpenError extends Error {
   }
 }
 
-function classify(message: string): SerialOpenFailure {
+/** Sorts serialport's open errors into what a user can act on (also used for the Firmata board port). */
+export function classifyOpenError(message: string): SerialOpenFailure {
   if (/ENOENT|No such file|cannot find/i.test(message)) return 'missing';
-  if (/lock|EBUSY|busy|Resource temporarily unavailable/i.test(message)) return 'busy';
+  if (/lock|EBUSY|busy|Resource temporarily unavailable|EAGAIN/i.test(message)) return 'busy';
   if (/EACCES|Permission denied|Access denied/i.test(message)) return 'permission';
   return 'other';
 }
@@ -51,7 +52,7 @@ export class NodeSerial implements SerialPort {
       lock: true,
     });
     await new Promise<void>((resolve, reject) => {
-      port.open((err) => (err ? reject(new SerialOpenError(this.path, classify(err.message), err.message)) : resolve()));
+      port.open((err) => (err ? reject(new SerialOpenError(this.path, classifyOpenError(err.message), err.message)) : resolve()));
     });
     port.on('data', (chunk: Buffer) => {
       const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
