@@ -11,7 +11,7 @@ import { classify, loadDefaultActionTables, type ActionTables } from './action-t
 import type { ServerClock } from './clock.ts';
 import { validateContacts } from './contacts.ts';
 import { bytes, int, type Database } from './db.ts';
-import { EscalationEngine } from './engine.ts';
+import { EscalationEngine, type EngineOptions } from './engine.ts';
 import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from './escalation.ts';
 import { storeReadings } from './ingest.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -49,6 +49,10 @@ export interface BsnServerOptions {
   readonly escalation?: Partial<EscalationConfig> | false;
   /** Base URL of the acknowledgement links in SMS and email. */
   readonly linkBase?: string;
+  /** IANA time zone for measurement times in notifications (default UTC). */
+  readonly timeZone?: string;
+  /** Escalation leases between server processes on one database (server/escalation-lease.ts). */
+  readonly lease?: Pick<EngineOptions, 'leaseMs' | 'pollMs' | 'shared' | 'instanceId'>;
   /** Idle time after which a session is forgotten (default 30 min). */
   readonly sessionTtlMs?: number;
   readonly maxSessions?: number;
@@ -127,6 +131,8 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
     db, clock, notifier: o.notifier, log, random,
     config: { ...DEFAULT_ESCALATION_CONFIG, ...(o.escalation ?? {}) },
     linkBase: o.linkBase ?? 'http://localhost/ack',
+    ...(o.timeZone ? { timeZone: o.timeZone } : {}),
+    ...o.lease,
   });
   const sessions = new Map<string, LiveSession>();
   const liveEvents = new LiveEvents();

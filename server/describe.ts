@@ -11,3 +11,73 @@ export function describeReading(r: Reading): string {
     case 'fault': return `${r.sensor} sensor fault: ${r.fault}`;
   }
 }
+
+/** The value without its label, for "from 165/80 mmHg". */
+function valueText(r: Reading): string {
+  switch (r.kind) {
+    case 'heart-rate': return `${r.heartRateBpm} bpm`;
+    case 'temperature': return `${r.tempC.toFixed(1)} °C`;
+    case 'blood-pressure': return `${r.systolicMmHg}/${r.diastolicMmHg} mmHg`;
+    case 'rhythm': return r.rhythm;
+    case 'spo2': return `${r.spo2Percent} %`;
+    case 'fault': return r.fault;
+  }
+}
+
+/** The number a trend is judged on (systolic for blood pressure); null for categorical readings. */
+function trendValue(r: Reading): number | null {
+  switch (r.kind) {
+    case 'heart-rate': return r.heartRateBpm;
+    case 'temperature': return r.tempC;
+    case 'blood-pressure': return r.systolicMmHg;
+    case 'spo2': return r.spo2Percent;
+    default: return null;
+  }
+}
+
+const formatters = new Map<string, { time: Intl.DateTimeFormat; day: Intl.DateTimeFormat }>();
+
+function formattersFor(timeZone: string) {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = {
+      time: new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }),
+      day: new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: 'short', day: 'numeric' }),
+    };
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Throws RangeError for a time zone Intl does not know (checked once at engine start). */
+export function checkTimeZone(timeZone: string): string {
+  formattersFor(timeZone);
+  return timeZone;
+}
+
+/** "14:05 UTC", with the date in front when it is not the same calendar day as `now`. */
+export function formatClockTime(ms: number, now: number, timeZone = 'UTC'): string {
+  const f = formattersFor(timeZone);
+  const time = f.time.format(ms);
+  const day = f.day.format(ms);
+  return day === f.day.format(now) ? time : `${day} ${time}`;
+}
+
+/**
+ * The current value and when it was measured, with its course since the reading that opened the
+ * escalation: "blood pressure 182/110 mmHg at 14:05 UTC (rising since 13:52 UTC, from 165/80 mmHg)".
+ * `first` is null or the same reading when nothing newer has arrived.
+ */
+export function describeCurrent(latest: Reading, first: Reading | null, now: number, timeZone = 'UTC'): string {
+  const at = (ms: number) => formatClockTime(ms, now, timeZone);
+  const head = `${describeReading(latest)} at ${at(latest.measuredAt)}`;
+  if (!first || first.seq === latest.seq || first.kind !== latest.kind) return head;
+  const since = at(first.measuredAt);
+  const a = trendValue(first);
+  const b = trendValue(latest);
+  if (a === null || b === null) {
+    return valueText(first) === valueText(latest) ? `${head} (since ${since})` : `${head} (was ${valueText(first)} at ${since})`;
+  }
+  const course = b > a ? 'rising' : b < a ? 'falling' : 'unchanged';
+  return `${head} (${course} since ${since}, from ${valueText(first)})`;
+}

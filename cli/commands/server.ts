@@ -7,6 +7,7 @@ import { createBsnServer } from '../../server/app.ts';
 import { loadActionTablesFile } from '../../server/action-tables.ts';
 import { wallClock } from '../../server/clock.ts';
 import { openDatabase } from '../../server/db.ts';
+import { checkTimeZone } from '../../server/describe.ts';
 import type { CallOutcome } from '../../server/escalation.ts';
 import { jsonLogger } from '../../server/log.ts';
 import { composeNotifier, noTelephony, ScriptedTelephony, SmtpMailer, type Telephony } from '../../server/notifier.ts';
@@ -25,6 +26,10 @@ Options:
   --operator-token T    bearer token for registration (default: env BSN_OPERATOR_TOKEN; required)
   --link-base URL       base of acknowledgement links (default http://HOST:PORT/ack)
   --retry-ms N          time between escalation calls (default 60000)
+  --time-zone TZ        IANA time zone for measurement times in notifications (default UTC)
+  --lease-ms N          how long another server process on the same PostgreSQL waits before it
+                        takes over the escalations of a process that stopped (default 15000)
+  --instance ID         this process's lease owner id (default: random)
   --actions FILE        action tables JSON (default: server/action-tables/default.ts)
   --no-escalation       run without the escalation engine (extra API processes on one database)
   --telephony-script F  JSON {"script": {"+49...": ["no-answer", "answered"]}, "log": "calls.jsonl",
@@ -57,7 +62,7 @@ export const command: Command = {
       options: {
         port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, 'data-dir': { type: 'string' }, schema: { type: 'string' },
         smtp: { type: 'string' }, 'operator-token': { type: 'string' }, 'link-base': { type: 'string' }, 'retry-ms': { type: 'string' },
-        actions: { type: 'string' }, 'no-escalation': { type: 'boolean' }, 'telephony-script': { type: 'string' },
+        actions: { type: 'string' }, 'time-zone': { type: 'string' }, 'lease-ms': { type: 'string' }, instance: { type: 'string' }, 'no-escalation': { type: 'boolean' }, 'telephony-script': { type: 'string' },
       },
       allowPositionals: false,
     });
@@ -75,6 +80,16 @@ export const command: Command = {
       if (!t.ok) throw new UsageError(`--actions: ${t.errors.join('; ')}`);
       tables = t.value;
     }
+    const leaseMs = values['lease-ms'] === undefined ? undefined : Number(values['lease-ms']);
+    if (leaseMs !== undefined && (!Number.isInteger(leaseMs) || leaseMs < 100)) throw new UsageError('--lease-ms must be an integer of at least 100');
+    const timeZone = values['time-zone'];
+    if (timeZone !== undefined) {
+      try {
+        checkTimeZone(timeZone);
+      } catch {
+        throw new UsageError(`--time-zone: unknown time zone ${JSON.stringify(timeZone)}`);
+      }
+    }
     const host = values.host ?? '127.0.0.1';
     const log = jsonLogger((line) => process.stdout.write(line + '\n'));
     const db = await openDatabase({ ...(url ? { url } : {}), ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), ...(values.schema ? { schema: values.schema } : {}) });
@@ -85,10 +100,12 @@ export const command: Command = {
       db, clock: wallClock, notifier: composeNotifier(telephony, mailer), operatorToken, log,
       escalation: values['no-escalation'] ? false : { retryIntervalMs: retryMs },
       linkBase: values['link-base'] ?? `http://${host}:${port}/ack`,
+      ...(timeZone ? { timeZone } : {}),
+      lease: { ...(leaseMs !== undefined ? { leaseMs } : {}), ...(values.instance ? { instanceId: values.instance } : {}) },
       ...(tables ? { tables } : {}),
     });
     const actual = await server.listen(port, host);
-    log.log('info', 'listening', { port: actual, host, database: db.kind, escalation: !values['no-escalation'] });
+    log.log('info', 'listening', { port: actual, host, database: db.kind, escalation: !values['no-escalation'], instance: server.engine?.leases.owner ?? null });
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
