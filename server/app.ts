@@ -34,6 +34,8 @@ export const ROUTES = {
 } as const;
 
 export const SERVING_LAI_HEADER = 'x-bsn-serving-lai';
+/** Emergency pairs an LPU is topped up to, in the MA2 after it used one (protocol README section 9). */
+export const REFILL_TO = 8;
 export const SERVING_CELL_HEADER = 'x-bsn-serving-cell';
 
 export interface BsnServerOptions {
@@ -197,7 +199,7 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
     if (!lai) throw new ApiError(400, 'bad-observed-lai', `header ${SERVING_LAI_HEADER} must be MCC-MNC-LAC (e.g. 262-01-0x1a2b)`);
     const cellRaw = req.headers[SERVING_CELL_HEADER];
     const cell = typeof cellRaw === 'string' && /^(0x)?[0-9a-fA-F]{1,8}$/.test(cellRaw) ? cellRaw : null;
-    const v = await verifyMa1(store, ma1, lai, random);
+    const v = await verifyMa1(store, ma1, lai, random, { refillTo: REFILL_TO });
     if (!v.ok) {
       const c = v.error.code;
       log.log('info', 'ma1-rejected', { code: c });

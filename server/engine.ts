@@ -21,7 +21,7 @@ import type { Logger } from './log.ts';
 import type { Notifier } from './notifier.ts';
 import type { Reading } from '../protocol/readings.ts';
 import { EscalationLeases, migrateLeases } from './escalation-lease.ts';
-import { checkTimeZone, describeCurrent, describeReading, formatClockTime } from './describe.ts';
+import { checkTimeZone, describeCurrent, describeReading, formatClockTime, type DescribeOptions } from './describe.ts';
 
 export interface EngineOptions {
   readonly db: Database;
@@ -62,10 +62,18 @@ interface Stored {
 interface MessageContext {
   readonly lpuId: number;
   readonly contacts: Contacts;
+  /** LAI and cell from the last MA1 whose LAI matched the serving network's. */
   readonly location: string;
-  /** The newest reading of the escalation's kind with its course since the trigger, or null (faults). */
-  readonly current: string | null;
+  /** When that MA1 was accepted, formatted; null if unknown. */
+  readonly verifiedAt: string | null;
+  /** The newest reading of the escalation's kind and the one that opened it (null for faults). */
+  readonly latest: Reading | null;
+  readonly first: Reading | null;
+  readonly now: number;
 }
+
+/** One SMS (GSM 7-bit, no concatenation in the SIM800 driver). */
+export const SMS_CHARS = 160;
 
 class ConflictError extends Error {}
 
@@ -79,6 +87,8 @@ export class EscalationEngine {
   private stopped = false;
   private poller: ReturnType<typeof setInterval> | null = null;
   private polling = false;
+  /** Version of each held escalation as its last drain saw it (a poll re-drains only on change). */
+  private readonly seen = new Map<number, number>();
   readonly leases: EscalationLeases;
   readonly shared: boolean;
 
@@ -97,7 +107,7 @@ export class EscalationEngine {
    */
   async resume(): Promise<void> {
     await migrateLeases(this.o.db);
-    const ids = this.shared ? await this.leases.claimable() : await this.leases.takeAll();
+    const ids = this.shared ? (await this.leases.claimable()).map((c) => c.id) : await this.leases.takeAll();
     for (const id of ids) this.schedule(id);
     if (ids.length) this.o.log.log('info', 'escalations-resumed', { count: ids.length });
     if (this.shared && !this.stopped) {
@@ -113,9 +123,12 @@ export class EscalationEngine {
     this.polling = true;
     try {
       await this.leases.renewAll();
-      // Work this process holds (changed by another process's reading or acknowledgement) or may
-      // take over (its owner stopped renewing); drain() claims before it acts.
-      for (const id of await this.leases.claimable()) if (!this.chains.has(id)) this.schedule(id);
+      // Work this process holds that another process changed (a reading, an acknowledgement), or
+      // may take over (its owner stopped renewing); drain() claims before it acts.
+      for (const c of await this.leases.claimable()) {
+        if (this.chains.has(c.id) || (c.mine && this.seen.get(c.id) === c.version)) continue;
+        this.schedule(c.id);
+      }
     } catch (e) {
       this.o.log.log('warn', 'lease-poll-failed', { error: String((e as Error)?.message ?? e) });
     } finally {
@@ -265,25 +278,37 @@ export class EscalationEngine {
     const tz = this.o.timeZone ?? 'UTC';
     const lai = r.last_lai ? decodeLai(Uint8Array.from(Buffer.from(String(r.last_lai), 'hex'))) : null;
     const seenAt = intOrNull(r.last_seen_at);
-    const location = lai?.ok
-      ? `LAI ${formatLai(lai.value)}${r.last_cell_id ? `, cell ${String(r.last_cell_id)}` : ''}${seenAt !== null ? ` (verified ${formatClockTime(seenAt, now, tz)})` : ''}`
-      : 'location unknown';
-    let current: string | null = null;
+    const location = lai?.ok ? `LAI ${formatLai(lai.value)}${r.last_cell_id ? `, cell ${String(r.last_cell_id)}` : ''}` : 'location unknown';
+    const verifiedAt = lai?.ok && seenAt !== null ? formatClockTime(seenAt, now, tz) : null;
+    let latest: Reading | null = null;
+    let first: Reading | null = null;
     const topic = String(r.topic);
     if (!topic.startsWith('fault:')) {
       // Newest first along the (lpu_id, seq) primary key; the trigger by its seq.
-      const latest = readingOf((await q.query('SELECT seq, measured_at, value FROM readings WHERE lpu_id = $1 AND kind = $2 ORDER BY seq DESC LIMIT 1', [lpuId, topic]))[0]);
-      const first = readingOf((await q.query('SELECT seq, measured_at, value FROM readings WHERE lpu_id = $1 AND seq = $2', [lpuId, stored.trigger.seq]))[0]);
-      if (latest) current = describeCurrent(latest, first, now, tz);
+      latest = readingOf((await q.query('SELECT seq, measured_at, value FROM readings WHERE lpu_id = $1 AND kind = $2 ORDER BY seq DESC LIMIT 1', [lpuId, topic]))[0]);
+      first = readingOf((await q.query('SELECT seq, measured_at, value FROM readings WHERE lpu_id = $1 AND seq = $2', [lpuId, stored.trigger.seq]))[0]);
     }
-    return { lpuId, contacts: JSON.parse(String(r.contacts)) as Contacts, location, current };
+    return { lpuId, contacts: JSON.parse(String(r.contacts)) as Contacts, location, verifiedAt, latest, first, now };
   }
 
   private message(a: Exclude<Action, { type: 'stop' }>, s: Stored, ctx: MessageContext): string {
     const who = `patient #${ctx.lpuId}`;
     if (a.type !== 'call' && a.reason === 'fault') return `BSN-Care TECHNICAL FAULT (not a medical alarm) for ${who}: ${s.trigger.summary} (${s.trigger.why}). Please check the sensor.`;
-    const what = `${who} (${s.why ?? s.trigger.why}): ${ctx.current ?? s.trigger.summary}.`;
-    if (a.role === 'emergency') return `BSN-Care EMERGENCY for ${what} Verified location: ${ctx.location}.`;
+    const timeZone = this.o.timeZone ?? 'UTC';
+    const current = (o: DescribeOptions = {}) => (ctx.latest ? describeCurrent(ctx.latest, ctx.first, ctx.now, { timeZone, ...o }) : s.trigger.summary);
+    const where = (withTime: boolean) => `Verified location: ${ctx.location}${withTime && ctx.verifiedAt ? ` (verified ${ctx.verifiedAt})` : ''}.`;
+    if (a.role === 'emergency' && a.type === 'sms') {
+      // The unit's SMS must fit one SMS: the current value and the location always, the course
+      // and the time of verification as room allows (the call and email carry everything).
+      const forms = [
+        `BSN-Care EMERGENCY ${who}: ${current({ short: true })}. ${where(true)}`,
+        `BSN-Care EMERGENCY ${who}: ${current({ short: true })}. ${where(false)}`,
+        `BSN-Care EMERGENCY ${who}: ${current({ short: true, noCourse: true })}. ${where(false)}`,
+      ];
+      return forms.find((f) => f.length <= SMS_CHARS) ?? forms[forms.length - 1]!;
+    }
+    const what = `${who} (${s.why ?? s.trigger.why}): ${current()}.`;
+    if (a.role === 'emergency') return `BSN-Care EMERGENCY for ${what} ${where(true)}`;
     return `BSN-Care alert for ${what}`;
   }
 
@@ -317,17 +342,24 @@ export class EscalationEngine {
       if (!(await this.leases.claim(id))) {
         this.timers.get(id)?.cancel();
         this.timers.delete(id);
+        this.seen.delete(id);
         return;
       }
+      // The row is read before the outbox: a change committed in between has a newer version
+      // than the one recorded below, so the next poll drains again.
+      const r = (await this.o.db.query('SELECT status, next_due_at, version FROM escalations WHERE id = $1', [id]))[0];
       const intent = (await this.o.db.query(`SELECT id, step, channel, role, attempt, recipient, message FROM notifications WHERE escalation_id = $1 AND status = 'intent' ORDER BY step LIMIT 1`, [id]))[0];
       if (intent) {
         await this.send(id, intent);
         continue;
       }
-      const r = (await this.o.db.query('SELECT status, next_due_at FROM escalations WHERE id = $1', [id]))[0];
       this.timers.get(id)?.cancel();
       this.timers.delete(id);
-      if (!r || r.status !== 'active') return;
+      if (r) this.seen.set(id, int(r.version));
+      if (!r || r.status !== 'active') {
+        this.seen.delete(id);
+        return;
+      }
       const due = intOrNull(r.next_due_at);
       if (due === null) return;
       const now = this.o.clock.now();

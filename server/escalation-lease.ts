@@ -52,13 +52,13 @@ export class EscalationLeases {
     return r.length;
   }
 
-  /** Ids of escalations with work that this process holds or could claim now. */
-  async claimable(): Promise<number[]> {
+  /** Escalations with work that this process holds (mine) or could claim now, with their versions. */
+  async claimable(): Promise<Array<{ id: number; version: number; mine: boolean }>> {
     const rows = await this.db.query(
-      `SELECT e.id FROM escalations e WHERE ${NEEDS_WORK} AND (e.lease_owner IS NULL OR e.lease_owner = $1 OR e.lease_until < ${DB_NOW}) ORDER BY e.id`,
+      `SELECT e.id, e.version, e.lease_owner FROM escalations e WHERE ${NEEDS_WORK} AND (e.lease_owner IS NULL OR e.lease_owner = $1 OR e.lease_until < ${DB_NOW}) ORDER BY e.id`,
       [this.owner],
     );
-    return rows.map((r) => int(r.id));
+    return rows.map((r) => ({ id: int(r.id), version: int(r.version), mine: r.lease_owner === this.owner }));
   }
 
   /**

@@ -81,7 +81,8 @@ test('BP 165 (> 160), fr = pr = false: emergency unit with the verified location
   for (const c of emergencyCalls) assert.match(c.text, /Verified location: LAI 262-01-0x1a2b/);
   const toUnit = s.sms.filter((m) => m.to === EMERGENCY);
   assert.is(toUnit.length, 1);
-  assert.match(toUnit[0]!.text, /EMERGENCY.*blood pressure 165\/80 mmHg.*LAI 262-01-0x1a2b/);
+  assert.match(toUnit[0]!.text, /EMERGENCY.*BP 165\/80 mmHg.*LAI 262-01-0x1a2b/);
+  assert.ok(toUnit[0]!.text.length <= 160, 'the unit\'s SMS fits one SMS');
   assert.is(String(s.esc[0]!.status), 'resolved');
   await s.close();
 });
