@@ -127,6 +127,15 @@ test('forged refills: every bit flip, a stripped or spliced refill is rejected; 
   // Truncated refill.
   const tr = acceptMa2(mine.attempt, mine.ma2.slice(0, mine.ma2.length - 1));
   assert.ok(!tr.ok && tr.error.code === 'truncated');
+  // The appended frame must be a server-to-LPU frame: an uplink frame type there is a wire error.
+  const wrongDir = mine.ma2.slice();
+  wrongDir[base + 3] = MessageType.dataLpuToServer;
+  const wd = decodeMa2(wrongDir);
+  assert.ok(!wd.ok && wd.error.code === 'bad-length');
+  assert.ok(!acceptMa2(mine.attempt, wrongDir).ok);
+  // Extra bytes after the frame.
+  const longer = decodeMa2(new Uint8Array([...mine.ma2, 0]));
+  assert.ok(!longer.ok && longer.error.code === 'bad-length');
   assert.is(credHex(mine.attempt.credential), attemptBefore);
   assert.is(snapshot(s.store, s.idL), snap, 'the server record is untouched by what the LPU rejects');
   // The genuine MA2 still works for the same attempt.

@@ -206,6 +206,7 @@ test('power cut at every byte of storing a refill: the LPU boots with the old or
     if (r.completed) break;
   }
   assert.ok(cuts > 600, `cut points checked: ${cuts}`);
+  console.log(`${cuts} power-cut points while storing a refill: every one boots into a credential the server accepts`);
 });
 
 test.run();
