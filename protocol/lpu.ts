@@ -91,7 +91,6 @@ export function acceptMa2(attempt: LpuAttempt, ma2Bytes: Uint8Array): Result<Lpu
     // (the attempt stays open), so the LPU never confirms a pair without the list sent with it.
     const o = channel.open(m.refill);
     if (!o.ok) return err('bad-refill', `refill frame: ${o.error.code}`);
-    if (o.value.counter !== 0n) return err('bad-refill', 'the refill is not the first frame of the session');
     const d = decodeShadowPairsPayload(o.value.plaintext);
     if (!d.ok) return err('bad-refill', `refill payload: ${d.error.code}`);
     if (attempt.form === 'emergency' && d.value.some((p) => constantTimeEqual(p.sid, attempt.credential.pairs[0]!.sid))) return err('bad-refill', 'the refill lists the pair just used');

@@ -167,8 +167,10 @@ export async function verifyMa1(store: ServerStore, ma1Bytes: Uint8Array, observ
   const cas = await store.compareAndSwap(next, record.version);
   if (cas !== 'ok') return err('conflict', 'the record changed during verification; nothing was committed');
   // Sealed only after the commit, so an MA1 that lost a race never seals anything under keys the
-  // winner also uses. It takes counter 0 of this session's server-to-LPU direction.
-  const channel = new DataChannel('server', keys);
+  // winner also uses. The server seals the refill unasked, so a replay of this MA1 accepted later
+  // in the epoch (after its replay-cache entry was evicted) would seal again under the same keys:
+  // the downlink counter starts at the committed record version, unique per accepted MA1.
+  const channel = new DataChannel('server', keys, refill ? BigInt(next.version) : 0n);
   let refillFrame: Uint8Array | undefined;
   if (refill) {
     const s = channel.seal(encodeShadowPairsPayload(refill));

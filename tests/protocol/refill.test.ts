@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { decodeServerRecord, encodeLpuCredential, type LpuCredential } from '../../protocol/credential.ts';
 import { acceptMa2, createMa1, LpuClient } from '../../protocol/lpu.ts';
 import { confirmMa3, verifyMa1 } from '../../protocol/server.ts';
-import { decodeMa2, MA2_EMERGENCY_BYTES, MA2_NORMAL_BYTES, MessageType } from '../../protocol/wire.ts';
+import { decodeDataFrame, decodeMa2, MA2_EMERGENCY_BYTES, MA2_NORMAL_BYTES, MessageType } from '../../protocol/wire.ts';
 import { CELL_A, fullSession, hex, seededRandom, setup, snapshot } from './helpers.ts';
 
 const REFILL = { refillTo: 8 };
@@ -49,7 +49,7 @@ test('an emergency session refills in its MA2; the lists agree; the ninth emerge
     const rec = await stored(s);
     assert.equal(sids(rec.pairs), sids(lpu.credential.pairs), 'server and LPU hold the same list');
     assert.not.ok(rec.pairs.some((p) => p.spent || p.offered), 'confirmation settles the list');
-    // The refill frame took counter 0 of the downlink; the session continues after it.
+    // The refill frame was the first downlink frame; the session continues after it.
     const down = v.value.session.channel.seal(new Uint8Array([1, 2, 3]));
     assert.ok(down.ok && a.value.channel.open(down.value).ok);
   }
@@ -179,6 +179,42 @@ test('replayed refills: an old MA2 for a new attempt, the refill frame again in 
   const r = await verifyMa1(s.store, b2.value.ma1, CELL_A, s.random, REFILL);
   assert.ok(!r.ok && r.error.code === 'unknown-sid', 'the used pair is deleted at confirmation');
   assert.is(snapshot(s.store, s.idL), snap);
+});
+
+test('nonce uniqueness: an emergency MA1 replayed after its replay-cache entry was evicted seals its refill under a new counter', async () => {
+  const s = await setup(250);
+  const e0 = createMa1(s.credential, CELL_A, seededRandom(251), 'emergency');
+  if (!e0.ok) return assert.unreachable();
+  const first = await verifyMa1(s.store, e0.value.ma1, CELL_A, s.random, REFILL);
+  if (!first.ok) return assert.unreachable();
+  // The same epoch: another pair is spent (the list changes), then 32 more accepted MA1s (their
+  // MA2s "lost") push e0 out of the replay cache.
+  const e1 = createMa1({ ...s.credential, pairs: s.credential.pairs.slice(1) }, CELL_A, seededRandom(252), 'emergency');
+  if (!e1.ok) return assert.unreachable();
+  assert.ok((await verifyMa1(s.store, e1.value.ma1, CELL_A, s.random, REFILL)).ok);
+  for (let i = 0; i < 32; i++) {
+    const m = createMa1(s.credential, CELL_A, seededRandom(300 + i));
+    if (!m.ok) return assert.unreachable();
+    assert.ok((await verifyMa1(s.store, m.value.ma1, CELL_A, s.random, REFILL)).ok);
+  }
+  const again = await verifyMa1(s.store, e0.value.ma1, CELL_A, s.random, REFILL);
+  if (!again.ok) return assert.unreachable(again.error.code);
+  const f1 = decodeMa2(first.value.ma2);
+  const f2 = decodeMa2(again.value.ma2);
+  if (!f1.ok || !f2.ok || !f1.value.refill || !f2.value.refill) return assert.unreachable();
+  const d1 = decodeDataFrame(f1.value.refill);
+  const d2 = decodeDataFrame(f2.value.refill);
+  if (!d1.ok || !d2.ok) return assert.unreachable();
+  // Same attempt, so the same session keys (same session id) ...
+  assert.is(hex(d1.value.sessionId), hex(d2.value.sessionId));
+  assert.is(hex(again.value.session.keys.serverToLpu), hex(first.value.session.keys.serverToLpu));
+  // ... and different lists (pair 1 was spent in between) ...
+  assert.is.not(f1.value.refill.length, f2.value.refill.length);
+  // ... so the counters (the OCB nonces) must differ.
+  assert.is.not(d2.value.counter, d1.value.counter);
+  // The LPU that made e0 opens whichever it gets.
+  assert.ok(acceptMa2(e0.value.attempt, again.value.ma2).ok);
+  assert.ok(acceptMa2(e0.value.attempt, first.value.ma2).ok);
 });
 
 test('without refillTo the MA2s keep their plain forms (0x03, 0x04)', async () => {
