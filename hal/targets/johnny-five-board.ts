@@ -7,12 +7,12 @@
 // - digital inputs are reported on change; DigitalIn.read() returns the latest reported level;
 // - I2C writes cannot observe the ACK (write() returns true); a read of an absent device gives
 //   an I2cError (Firmata's "Too few bytes" string message, or a timeout);
-// - there is no EEPROM or flash access, so both stores are files on the host (in `storeDir`);
+// - there is no EEPROM or flash access, so both stores live on the host (host-store.ts: files
+//   in `bsn-care run --store DIR`);
 // - the modem serial port is a host serial port (USB-RS232 adapter into the MAX232) or, on
 //   StandardFirmataPlus >= 2.5, the board's SoftwareSerial through Firmata SERIAL messages.
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { AnalogIn } from '../analog.ts';
 import { ANALOG_PINS, DIGITAL_PINS, PWM_PINS, PinError, type AnalogPin, type Board, type BoardCapabilities, type DigitalPin, type PwmPin } from '../board.ts';
 import type { Scheduler } from '../clock.ts';
@@ -21,9 +21,9 @@ import { I2cError, type I2cBus } from '../i2c.ts';
 import type { PwmOut } from '../pwm.ts';
 import type { SerialPort } from '../serial.ts';
 import type { NonVolatileStore } from '../storage.ts';
-import { PersistentMemory, SERIAL_FLASH_BYTES, UNO_EEPROM_BYTES } from '../../sim/eeprom.ts';
 import { FIRMATA_MODE, createFirmataIo, type FirmataIo } from './firmata-io.ts';
 import { FirmataSerialPort } from './firmata-serial.ts';
+import { FileStore, HOST_EEPROM_BYTES, HOST_FLASH_BYTES } from './host-store.ts';
 
 /** The board did not complete the Firmata handshake (version, firmware, capabilities) in time. */
 export class FirmataTimeoutError extends Error {
@@ -45,8 +45,8 @@ export interface JohnnyFiveBoardOptions {
   modemSerial?: SerialPort;
   /** Firmata SoftwareSerial pins for the passthrough (default RX = D2, TX = D3; wiring.md). */
   passthroughPins?: { rx: DigitalPin; tx: DigitalPin };
-  /** Directory for the host-side EEPROM and flash files (in memory if absent). */
-  storeDir?: string;
+  /** The host-side EEPROM and flash (openHostStores; in memory if absent, closed by the caller). */
+  stores?: { eeprom: NonVolatileStore; flash: NonVolatileStore };
   /** How long to wait for the Firmata handshake, in the scheduler's ms (default 10 s). */
   readyTimeoutMs?: number;
   /**
@@ -85,8 +85,8 @@ export class JohnnyFiveBoard implements Board {
   private bus: I2cBus | null = null;
   private serial: SerialPort | null;
   private samplingMs: number;
-  private readonly eepromStore: PersistentMemory;
-  private readonly flashStore: PersistentMemory;
+  private readonly eepromStore: NonVolatileStore;
+  private readonly flashStore: NonVolatileStore;
 
   private constructor(readonly io: FirmataIo, private readonly opts: JohnnyFiveBoardOptions, fw: FirmataFirmwareInfo) {
     this.name = opts.name ?? `Arduino (${fw.name} ${fw.major}.${fw.minor})`;
@@ -101,8 +101,8 @@ export class JohnnyFiveBoard implements Board {
     this.serial = opts.modemSerial ?? null;
     this.samplingMs = this.capabilities.minSampleIntervalMs;
     io.setSamplingInterval(this.samplingMs);
-    this.eepromStore = new PersistentMemory(UNO_EEPROM_BYTES, opts.storeDir ? join(opts.storeDir, 'eeprom.bin') : undefined);
-    this.flashStore = new PersistentMemory(SERIAL_FLASH_BYTES, opts.storeDir ? join(opts.storeDir, 'flash.bin') : undefined);
+    this.eepromStore = opts.stores?.eeprom ?? new FileStore(HOST_EEPROM_BYTES);
+    this.flashStore = opts.stores?.flash ?? new FileStore(HOST_FLASH_BYTES);
   }
 
   /**
@@ -303,12 +303,12 @@ export class JohnnyFiveBoard implements Board {
     return this.serial;
   }
 
-  /** Host-side file (Firmata cannot reach the ATmega's EEPROM). */
+  /** Host-side store (Firmata cannot reach the ATmega's EEPROM). */
   eeprom(): NonVolatileStore {
     return this.eepromStore;
   }
 
-  /** Host-side file standing in for the serial flash chip. */
+  /** Host-side store standing in for the serial flash chip. */
   flash(): NonVolatileStore {
     return this.flashStore;
   }
@@ -327,11 +327,9 @@ export class JohnnyFiveBoard implements Board {
 
   private closing = false;
 
-  /** Releases the store files and the transport. */
+  /** Releases the transport (the stores belong to whoever opened them). */
   close(): void {
     this.closing = true;
-    this.eepromStore.close();
-    this.flashStore.close();
     closeTransport(this.opts.transport);
   }
 }
