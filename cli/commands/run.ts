@@ -18,6 +18,7 @@ import { FirmataTimeoutError, JohnnyFiveBoard, closeTransport } from '../../hal/
 import { PortOpenError, openSerialStream } from '../../hal/targets/firmata-transport.ts';
 import { openHostStores, StoreBusyError, type HostStores } from '../../hal/targets/host-store.ts';
 import { NodeSerial, SerialOpenError } from '../../hal/targets/node-serial.ts';
+import { PASSTHROUGH_READ_CHUNK_BYTES } from '../../hal/targets/firmata-serial.ts';
 import { WallClock } from '../../hal/targets/wall-clock.ts';
 import { constantTimeEqual } from '../../protocol/ct.ts';
 import { decodeLpuCredential } from '../../protocol/credential.ts';
@@ -282,7 +283,8 @@ async function runDevice(board: JohnnyFiveBoard, modemPort: ReturnType<JohnnyFiv
   const sched = board.scheduler;
   // Board time to epoch ms: the host's clock (NTP-set) stands in for the network time.
   const epoch0 = Date.now() - sched.now();
-  const modem = new Sim800(modemPort, sched, { baud: o.modemBaud });
+  // Through the board's passthrough, the modem's answers are read in short bursts (SoftwareSerial's buffer).
+  const modem = new Sim800(modemPort, sched, { baud: o.modemBaud, ...(o.modemPath === 'firmata' ? { readChunkBytes: PASSTHROUGH_READ_CHUNK_BYTES } : {}) });
   const lpu = composeLpuUplink(
     { scheduler: sched, nv: { eeprom: board.eeprom(), flash: board.flash() }, modem, device, random: (n) => crypto.getRandomValues(new Uint8Array(n)), epochMs: (t) => Math.round(epoch0 + t) },
     { baseUrl: o.baseUrl, apn: o.apn, uploadPeriodMs: o.uploadS * 1000 },

@@ -22,7 +22,7 @@ import type { PwmOut } from '../pwm.ts';
 import type { SerialPort } from '../serial.ts';
 import type { NonVolatileStore } from '../storage.ts';
 import { FIRMATA_MODE, createFirmataIo, type FirmataIo } from './firmata-io.ts';
-import { FirmataSerialPort } from './firmata-serial.ts';
+import { BoardWriteGate, FirmataSerialPort } from './firmata-serial.ts';
 import { FileStore, HOST_EEPROM_BYTES, HOST_FLASH_BYTES } from './host-store.ts';
 
 /** The board did not complete the Firmata handshake (version, firmware, capabilities) in time. */
@@ -67,6 +67,15 @@ export function minSampleIntervalMs(fw: FirmataFirmwareInfo): number {
   return fw.major > 2 || (fw.major === 2 && fw.minor >= 5) ? 1 : 10;
 }
 
+/**
+ * StandardFirmataPlus 2.5+ on an AVR board has SoftwareSerial passthrough, but its capability
+ * response lists SERIAL only for hardware UART pins (none free on the Uno), so the firmware's
+ * name and version are what tell.
+ */
+export function hasSoftwareSerial(fw: FirmataFirmwareInfo): boolean {
+  return /^StandardFirmataPlus\b/.test(fw.name) && (fw.major > 2 || (fw.major === 2 && fw.minor >= 5));
+}
+
 const digitalNumber = (pin: DigitalPin): number => Number(pin.slice(1));
 const analogChannel = (pin: AnalogPin): number => Number(pin.slice(1));
 
@@ -95,7 +104,7 @@ export class JohnnyFiveBoard implements Board {
     const hasMode = (mode: number): boolean => io.pins.some((p) => p.supportedModes.includes(mode));
     this.capabilities = {
       minSampleIntervalMs: minSampleIntervalMs(fw),
-      modemSerial: opts.modemSerial !== undefined || hasMode(FIRMATA_MODE.SERIAL),
+      modemSerial: opts.modemSerial !== undefined || hasMode(FIRMATA_MODE.SERIAL) || hasSoftwareSerial(fw),
       i2c: hasMode(FIRMATA_MODE.I2C),
     };
     this.serial = opts.modemSerial ?? null;
@@ -299,7 +308,16 @@ export class JohnnyFiveBoard implements Board {
     const pins = this.opts.passthroughPins ?? { rx: FIRMATA_SERIAL_PINS.serialRx, tx: FIRMATA_SERIAL_PINS.serialTx };
     this.claim(pins.rx, 'serial');
     this.claim(pins.tx, 'serial');
-    this.serial = new FirmataSerialPort(this.io, { rx: digitalNumber(pins.rx), tx: digitalNumber(pins.tx) });
+    // From now on every message to the board goes through the gate (firmata-io writes to its
+    // transport's write(); the gate holds messages while the board bit-bangs the modem's bytes).
+    const transport = (this.io as FirmataIo & { transport: { write(data: Buffer, cb?: () => void): boolean } }).transport;
+    const send = transport.write.bind(transport);
+    const gate = new BoardWriteGate(this.scheduler, (data, cb) => void send(data, cb));
+    transport.write = (data: Buffer, cb?: () => void) => {
+      gate.write(data, 0, cb);
+      return true;
+    };
+    this.serial = new FirmataSerialPort(this.io, { rx: digitalNumber(pins.rx), tx: digitalNumber(pins.tx) }, gate);
     return this.serial;
   }
 
