@@ -28,6 +28,9 @@ import { loadCredential, writeCredential, type CredentialStores } from '../../fi
 import { composeLpuUplink } from '../../firmware/uplink/lpu-uplink.ts';
 
 export type LcdChoice = 'pcf8574' | 'parallel';
+
+/** ECG rate with `--modem firmata` (see runDevice). */
+export const PASSTHROUGH_ECG_HZ = 100;
 export type CuffChoice = 'none' | 'dc' | 'oscillation';
 
 /** One line per device event, as `bsn-care sim` prints them. */
@@ -274,7 +277,10 @@ async function runDevice(board: JohnnyFiveBoard, modemPort: ReturnType<JohnnyFiv
   });
   let device: SensingDevice;
   try {
-    device = new SensingDevice(board, deviceConfig(o.lcd, o.cuff));
+    // Through the passthrough the USB link also carries the modem's bytes, and the sketch must
+    // forward them before SoftwareSerial's buffer overflows: the ECG at 100 Hz (4 analog channels
+    // at 10 ms: about 20 % of the 57600-baud link instead of 50 % at 250 Hz).
+    device = new SensingDevice(board, { ...deviceConfig(o.lcd, o.cuff), ...(o.modemPath === 'firmata' ? { ecgHz: PASSTHROUGH_ECG_HZ } : {}) });
   } catch (e) {
     if (e instanceof DeviceConfigError) throw new UsageError(e.message);
     throw e;

@@ -13,6 +13,9 @@ import type { FirmataIo } from './firmata-io.ts';
  */
 export const PASSTHROUGH_READ_CHUNK_BYTES = 32;
 
+/** Allowance for the USB-serial link's delivery jitter, ms (see FirmataSerialPort.write). */
+export const LINK_JITTER_MS = 10;
+
 /** Data bytes per SERIAL_WRITE: (64 - 2) / 2, the board's sysex buffer. */
 export const FIRMATA_SERIAL_WRITE_MAX = 31;
 
@@ -103,8 +106,10 @@ export class FirmataSerialPort implements SerialPort {
       const msg = [0xf0, 0x60, 0x20 | this.io.SERIAL_PORT_IDs.SW_SERIAL0];
       for (const b of piece) msg.push(b & 0x7f, (b >> 7) & 0x7f);
       msg.push(0xf7);
-      // 10 bits a byte on the software UART, and a millisecond for the board's parsing.
-      if (this.gate) this.gate.write(Buffer.from(msg), (piece.length * 10 * 1000) / this.baud + 1);
+      // 10 bits a byte on the software UART, a quarter more for SoftwareSerial's own timing and
+      // the board's loop, and an allowance for the USB link delivering late (USB-serial bridges
+      // buffer for a few ms; a message that arrives late is still being sent when the next comes).
+      if (this.gate) this.gate.write(Buffer.from(msg), (piece.length * 10 * 1000 * 1.25) / this.baud + LINK_JITTER_MS);
       else this.io.serialWrite(this.io.SERIAL_PORT_IDs.SW_SERIAL0, Array.from(piece));
     }
   }
