@@ -35,7 +35,7 @@
 // Reported: p50/p99 of g + s (and of s alone). The aim is p99 <= 2 s.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -121,6 +121,12 @@ class ClientWorker {
       this.worker.postMessage({ type, ms });
     });
   }
+  runPaced(ms: number, intervalMs: number): Promise<Extract<WorkerReply, { type: 'data' }>> {
+    return new Promise((resolve) => {
+      this.pending = (r) => resolve(r as Extract<WorkerReply, { type: 'data' }>);
+      this.worker.postMessage({ type: 'paced', ms, intervalMs });
+    });
+  }
   async exit(): Promise<void> {
     this.worker.postMessage({ type: 'exit' });
     await new Promise((r) => this.worker.once('exit', r));
@@ -170,6 +176,7 @@ export const bench: Bench = {
         batch: { type: 'string', default: '50' },
         db: { type: 'string', default: 'pglite' },
         workers: { type: 'string', default: '1' },
+        load: { type: 'string', default: '0.5' },
         alerts: { type: 'string' },
         seed: { type: 'string', default: '1' },
         json: { type: 'boolean', default: false },
@@ -180,6 +187,8 @@ export const bench: Bench = {
     const batch = Number(values.batch);
     const workers = Number(values.workers);
     const seed = Number(values.seed);
+    const load = Number(values.load);
+    if (!Number.isFinite(load) || load <= 0 || load > 1) throw new UsageError('--load must be in (0, 1]');
     if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new UsageError('--lpus must be 1..100000');
     if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError('--seconds must be > 0');
     if (!Number.isInteger(batch) || batch < 1 || batch > 255) throw new UsageError('--batch must be 1..255');
@@ -214,38 +223,54 @@ export const bench: Bench = {
 
       await Promise.all(clients.map((c) => c.run('handshakes', 1000))); // warm-up, not reported
 
-      const phase = async <T extends 'handshakes' | 'data'>(type: T) => {
+      const phase = async <T extends 'handshakes' | 'data'>(run: (c: ClientWorker) => Promise<Extract<WorkerReply, { type: T }>>) => {
         const s0 = await server.ask('stats');
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        const replies = await Promise.all(clients.map((c) => c.run(type, ms)));
+        const replies = await Promise.all(clients.map(run));
         const wallMs = performance.now() - t0;
         const clientCpuMs = cpuMs(process.cpuUsage(c0));
         const s1 = await server.ask('stats');
         const serverCpuMs = (s1.cpuUserUs + s1.cpuSystemUs - s0.cpuUserUs - s0.cpuSystemUs) / 1000;
-        return { replies, wallMs, clientCpuPct: (100 * clientCpuMs) / wallMs, serverCpuPct: (100 * serverCpuMs) / wallMs };
+        return { replies, wallMs, clientCpuMs, serverCpuMs, clientCpuPct: (100 * clientCpuMs) / wallMs, serverCpuPct: (100 * serverCpuMs) / wallMs };
       };
+      const sum = (rs: ReadonlyArray<{ batches: number; failed: number }>) => ({ batches: rs.reduce((a, r) => a + r.batches, 0), failed: rs.reduce((a, r) => a + r.failed, 0) });
+      const storedRows = async () => (await server.ask('stored')).perLpu;
+      const load0 = loadavg()[0]!;
 
-      const hs = await phase('handshakes');
+      // 1. Handshakes, saturated.
+      const hs = await phase<'handshakes'>((c) => c.run('handshakes', ms));
       const hsCompleted = hs.replies.reduce((a, r) => a + r.completed, 0);
       const hsFailed = hs.replies.reduce((a, r) => a + r.failed, 0);
 
-      const data = await phase('data');
-      const stored = (await server.ask('stored')).perLpu;
-      const rowsStored = stored.reduce((a, s) => a + s.rows, 0);
+      // 2. Readings, saturated: the capacity.
+      const rows0 = (await storedRows()).reduce((a, s) => a + s.rows, 0);
+      const data = await phase<'data'>((c) => c.run('data', ms));
+      const rowsStored = (await storedRows()).reduce((a, s) => a + s.rows, 0) - rows0;
+      const dataSum = sum(data.replies);
+      const dataLat = data.replies.flatMap((r) => r.latenciesMs).sort((x, y) => x - y);
+      const readingsPerS = (rowsStored * 1000) / data.wallMs;
+
+      // 3. Readings paced at --load of that capacity, with the alerts.
+      const intervalMs = (n * batch * 1000) / Math.max(1, load * readingsPerS);
+      const paced = await phase<'data'>((c) => c.runPaced(ms, intervalMs));
+      const pacedSum = sum(paced.replies);
+      const pacedLat = paced.replies.flatMap((r) => r.latenciesMs).sort((x, y) => x - y);
+      const load1 = loadavg()[0]!;
+
+      // Stored = acknowledged, per LPU, over both data phases.
+      const stored = await storedRows();
       const acked = new Map<number, number>();
-      for (const r of data.replies) for (const a of r.acked) acked.set(specs[a.index]!.patientId, a.ackedSeq);
+      for (const r of paced.replies) for (const a of r.acked) acked.set(specs[a.index]!.patientId, a.ackedSeq);
       const byPatient = new Map<number, StoredLpu>(stored.map((s) => [s.patientId, s]));
       const mismatches = specs.filter((s) => {
         const st = byPatient.get(s.patientId);
         const a = acked.get(s.patientId) ?? -1;
         return !st || st.rows !== a || st.distinctSeqs !== a || st.maxSeq !== a || st.ackedSeq !== a;
       }).length;
-      const dataFailed = data.replies.reduce((a, r) => a + r.failed, 0);
-      const batchesAcked = data.replies.reduce((a, r) => a + r.batches, 0);
 
       // Wait (untimed) for every alert's first call; the engine works on after the phase.
-      const sent: AlertSent[] = data.replies.flatMap((r) => r.alerts);
+      const sent: AlertSent[] = paced.replies.flatMap((r) => r.alerts);
       const numbers = new Map<string, number>();
       for (const s of sent) for (const c of Object.values(contactsFor(s.index))) numbers.set(c.phone, s.index);
       const firstCall = (dials: readonly DialInstant[]) => {
@@ -261,32 +286,46 @@ export const bench: Bench = {
         await new Promise((r) => setTimeout(r, 100));
         calls = firstCall((await server.ask('dials')).dials);
       }
-      const serverPart = sent.filter((s) => calls.has(s.index)).map((s) => calls.get(s.index)! - s.sentAtMs).sort((a, b) => a - b);
-      const total = sent.filter((s) => calls.has(s.index)).map((s) => s.gprsMs + calls.get(s.index)! - s.sentAtMs).sort((a, b) => a - b);
+      const called = sent.filter((s) => calls.has(s.index));
+      const serverPart = called.map((s) => calls.get(s.index)! - s.crossedAtMs).sort((x, y) => x - y);
+      const total = called.map((s) => s.gprsMs + calls.get(s.index)! - s.crossedAtMs).sort((x, y) => x - y);
       const stats = await server.ask('stats');
 
+      const r0 = (x: number) => Math.round(x);
       const result = {
-        database, lpus: n, batch, seconds, clientWorkers: workers,
-        handshakesPerS: Math.round((hsCompleted * 1000) / hs.wallMs),
+        database, lpus: n, batch, seconds, clientWorkers: workers, load,
+        handshakesPerS: r0((hsCompleted * 1000) / hs.wallMs),
         handshakes: hsCompleted, handshakeFailures: hsFailed,
-        readingsPerS: Math.round((rowsStored * 1000) / data.wallMs),
-        readingsStored: rowsStored, batchesAcked, dataFailures: dataFailed, lpusWithStoredAckMismatch: mismatches,
+        serverCpuMsPerHandshake: +(hs.serverCpuMs / Math.max(1, hsCompleted)).toFixed(3),
+        clientCpuMsPerHandshake: +(hs.clientCpuMs / Math.max(1, hsCompleted)).toFixed(3),
+        readingsPerS: r0(readingsPerS),
+        readingsStored: rowsStored, batchesAcked: dataSum.batches, dataFailures: dataSum.failed,
+        serverCpuUsPerReading: +((1000 * data.serverCpuMs) / Math.max(1, rowsStored)).toFixed(1),
+        clientCpuUsPerReading: +((1000 * data.clientCpuMs) / Math.max(1, rowsStored)).toFixed(1),
+        batchRttP50Ms: r0(percentile(dataLat, 0.5)), batchRttP99Ms: r0(percentile(dataLat, 0.99)),
+        pacedReadingsPerS: r0((pacedSum.batches * batch * 1000) / paced.wallMs), pacedIntervalMs: r0(intervalMs),
+        pacedBatchRttP50Ms: r0(percentile(pacedLat, 0.5)), pacedBatchRttP99Ms: r0(percentile(pacedLat, 0.99)), pacedFailures: pacedSum.failed,
+        lpusWithStoredAckMismatch: mismatches,
         alerts: sent.length, alertsCalled: total.length,
-        alertP50Ms: Math.round(percentile(total, 0.5)), alertP99Ms: Math.round(percentile(total, 0.99)), alertMaxMs: Math.round(total[total.length - 1] ?? NaN),
-        serverPartP50Ms: Math.round(percentile(serverPart, 0.5)), serverPartP99Ms: Math.round(percentile(serverPart, 0.99)),
-        serverRssMiB: Math.round(stats.rssBytes / 2 ** 20), serverPeakRssMiB: Math.round(stats.peakRssBytes / 2 ** 20),
-        handshakePhase: { wallS: hs.wallMs / 1000, serverCpuPctOfCore: Math.round(hs.serverCpuPct), clientCpuPctOfCore: Math.round(hs.clientCpuPct) },
-        dataPhase: { wallS: data.wallMs / 1000, serverCpuPctOfCore: Math.round(data.serverCpuPct), clientCpuPctOfCore: Math.round(data.clientCpuPct) },
-        errors: [...new Set([...hs.replies, ...data.replies].flatMap((r) => r.errors))].slice(0, 5),
+        alertP50Ms: r0(percentile(total, 0.5)), alertP99Ms: r0(percentile(total, 0.99)), alertMaxMs: r0(total[total.length - 1] ?? NaN),
+        serverPartP50Ms: r0(percentile(serverPart, 0.5)), serverPartP99Ms: r0(percentile(serverPart, 0.99)),
+        serverRssMiB: r0(stats.rssBytes / 2 ** 20), serverPeakRssMiB: r0(stats.peakRssBytes / 2 ** 20),
+        handshakePhase: { wallS: +(hs.wallMs / 1000).toFixed(2), serverCpuPctOfCore: r0(hs.serverCpuPct), clientCpuPctOfCore: r0(hs.clientCpuPct) },
+        dataPhase: { wallS: +(data.wallMs / 1000).toFixed(2), serverCpuPctOfCore: r0(data.serverCpuPct), clientCpuPctOfCore: r0(data.clientCpuPct) },
+        pacedPhase: { wallS: +(paced.wallMs / 1000).toFixed(2), serverCpuPctOfCore: r0(paced.serverCpuPct), clientCpuPctOfCore: r0(paced.clientCpuPct) },
+        loadAverage1m: { before: +load0.toFixed(1), after: +load1.toFixed(1) },
+        errors: [...new Set([...hs.replies, ...data.replies, ...paced.replies].flatMap((r) => r.errors))].slice(0, 5),
       };
       if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {
-        const w = (s: string) => process.stdout.write(s + '\n');
-        w(`fleet: ${n} LPUs, one server (${database}, child process), batch ${batch}, ${seconds} s per phase, ${workers} client worker(s)`);
-        w(`  handshakes/s      ${result.handshakesPerS}  (${hsCompleted} full MA1/MA2/MA3 in ${(hs.wallMs / 1000).toFixed(2)} s, ${hsFailed} failed; CPU server ${result.handshakePhase.serverCpuPctOfCore} %, clients ${result.handshakePhase.clientCpuPctOfCore} % of one core)`);
-        w(`  readings/s        ${result.readingsPerS}  (${rowsStored} rows stored in ${(data.wallMs / 1000).toFixed(2)} s, ${batchesAcked} batches acked, ${dataFailed} failed; CPU server ${result.dataPhase.serverCpuPctOfCore} %, clients ${result.dataPhase.clientCpuPctOfCore} %)`);
+        const w = (line: string) => process.stdout.write(line + '\n');
+        const cpu = (p: { serverCpuPctOfCore: number; clientCpuPctOfCore: number }) => `CPU server ${p.serverCpuPctOfCore} %, clients ${p.clientCpuPctOfCore} % of one core`;
+        w(`fleet: ${n} LPUs, one server (${database}, child process), batch ${batch}, ${seconds} s per phase, ${workers} client worker(s); load average ${result.loadAverage1m.before} -> ${result.loadAverage1m.after} on ${availableParallelism()} cores`);
+        w(`  handshakes/s      ${result.handshakesPerS}  (${hsCompleted} full MA1/MA2/MA3 in ${result.handshakePhase.wallS} s, ${hsFailed} failed; ${cpu(result.handshakePhase)}; server ${result.serverCpuMsPerHandshake} ms CPU per handshake, clients ${result.clientCpuMsPerHandshake} ms)`);
+        w(`  readings/s        ${result.readingsPerS}  (${rowsStored} rows stored in ${result.dataPhase.wallS} s, ${dataSum.batches} batches acked, ${dataSum.failed} failed, batch round trip p50 ${result.batchRttP50Ms} ms p99 ${result.batchRttP99Ms} ms; ${cpu(result.dataPhase)}; server ${result.serverCpuUsPerReading} us CPU per reading)`);
+        w(`  paced             ${result.pacedReadingsPerS} readings/s (${Math.round(load * 100)} % of the above: one batch per LPU every ${result.pacedIntervalMs} ms), batch round trip p50 ${result.pacedBatchRttP50Ms} ms p99 ${result.pacedBatchRttP99Ms} ms, ${pacedSum.failed} failed; ${cpu(result.pacedPhase)}`);
         w(`  stored = acked    ${mismatches === 0 ? 'yes' : `NO: ${mismatches} LPUs disagree`} (rows, distinct seqs, max seq, server acked_seq and the LPU's ack, per LPU)`);
-        w(`  alert latency     p50 ${result.alertP50Ms} ms, p99 ${result.alertP99Ms} ms, max ${result.alertMaxMs} ms over ${total.length}/${sent.length} alerts (GPRS 300-800 ms simulated + server part p50 ${result.serverPartP50Ms} ms, p99 ${result.serverPartP99Ms} ms measured)`);
+        w(`  alert latency     p50 ${result.alertP50Ms} ms, p99 ${result.alertP99Ms} ms, max ${result.alertMaxMs} ms over ${total.length}/${sent.length} alerts in the paced phase (GPRS 300-800 ms simulated + crossing to first call p50 ${result.serverPartP50Ms} ms, p99 ${result.serverPartP99Ms} ms measured)`);
         w(`  server RSS        ${result.serverRssMiB} MiB at the end, peak ${result.serverPeakRssMiB} MiB`);
         if (result.errors.length) w(`  errors            ${result.errors.join(' | ')}`);
       }

@@ -9,6 +9,12 @@ export interface CoalescerOptions<I> {
   /** Batches run at the same time at most (default 1; more for a connection pool). */
   readonly concurrency?: number;
   readonly key?: (item: I) => string;
+  /**
+   * With weight: a batch stops growing at maxWeight (but always takes its first item). Keeps one
+   * batch statement short, so other work queued on the same connection is not held up long.
+   */
+  readonly weight?: (item: I) => number;
+  readonly maxWeight?: number;
 }
 
 interface Waiting<I, O> {
@@ -61,10 +67,14 @@ export class Coalescer<I, O> {
     const batch: Array<Waiting<I, O>> = [];
     const rest: Array<Waiting<I, O>> = [];
     const keys = new Set<string>();
+    const maxWeight = this.o.maxWeight ?? Infinity;
+    let weight = 0;
     for (const w of this.queue) {
       const k = this.o.key?.(w.item);
-      if (batch.length < this.max && (k === undefined || !keys.has(k))) {
+      const wt = this.o.weight?.(w.item) ?? 1;
+      if (batch.length < this.max && (k === undefined || !keys.has(k)) && (batch.length === 0 || weight + wt <= maxWeight)) {
         batch.push(w);
+        weight += wt;
         if (k !== undefined) keys.add(k);
       } else rest.push(w);
     }

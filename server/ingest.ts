@@ -25,12 +25,18 @@ interface Upload {
 
 // Uploads of different LPUs that arrive together are stored in one transaction of four
 // statements (server/coalesce.ts); two uploads of one LPU never share a batch.
+const MAX_ROWS_PER_BATCH = 500;
 const writers = new WeakMap<Database, Coalescer<Upload, StoredBatch>>();
 
 export function storeReadings(db: Database, lpuId: number, readings: readonly BatchItem[], now: number): Promise<StoredBatch> {
   let w = writers.get(db);
   if (!w) {
-    w = new Coalescer((uploads) => storeBatch(db, uploads), { key: (u) => String(u.lpuId), concurrency: db.kind === 'postgres' ? 4 : 1 });
+    w = new Coalescer((uploads) => storeBatch(db, uploads), {
+      key: (u) => String(u.lpuId), concurrency: db.kind === 'postgres' ? 4 : 1,
+      // A few hundred rows per transaction: enough to amortise the statements, short enough that
+      // an alarm's escalation steps queued behind it on the same connection wait little.
+      weight: (u) => u.readings.length, maxWeight: MAX_ROWS_PER_BATCH,
+    });
     writers.set(db, w);
   }
   return w.call({ lpuId, readings, now });

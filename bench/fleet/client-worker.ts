@@ -107,58 +107,102 @@ async function runHandshakes(ms: number): Promise<WorkerReply> {
   return { type: 'handshakes', completed, failed, errors: [...errors].slice(0, 5) };
 }
 
+interface PhaseTally {
+  batches: number;
+  readingsAcked: number;
+  failed: number;
+  readonly errors: Set<string>;
+  readonly latenciesMs: number[];
+  readonly alerts: AlertSent[];
+}
+
+const gprs = root.fork('gprs');
+
+/** Seals and sends the LPU's next batch; with crossing, its last reading crosses a threshold. */
+async function sendBatch(l: FleetLpu, t: PhaseTally, crossedAtMs: number | null): Promise<void> {
+  const items: Reading[] = [];
+  for (let i = 0; i < init.batch; i++) {
+    const seq = l.nextSeq + i;
+    items.push({ ...normalValue(l.rng, seq), seq, measuredAt: SIM_T0_MS + seq * 1000 } as Reading);
+  }
+  let alert: AlertSent | null = null;
+  if (crossedAtMs !== null) {
+    // The crossing is the batch's last reading; the LPU uploads it at once (the alarm path does
+    // not wait for its next upload slot).
+    const last = items[items.length - 1]!;
+    const v = CROSSINGS[l.index % CROSSINGS.length]!;
+    items[items.length - 1] = { ...v, seq: last.seq, measuredAt: last.measuredAt } as Reading;
+    alert = { index: l.index, crossedAtMs, gprsMs: gprs.uniform(300, 800), kind: v.kind };
+  }
+  const sealed = l.session!.channel.seal(encodeBatch(items));
+  if (!sealed.ok) throw new Error(`seal: ${sealed.error.code}`);
+  const sentAtMs = nowMs();
+  if (alert) t.alerts.push(alert);
+  try {
+    const r = await post(agent, base, '/v1/data', sealed.value);
+    if (r.status !== 200) throw new Error(`data ${r.status}: ${r.body.toString('utf8').slice(0, 120)}`);
+    const o = l.session!.channel.open(new Uint8Array(r.body));
+    if (!o.ok) throw new Error(`ack frame: ${o.error.code}`);
+    const a = decodeAck(o.value.plaintext);
+    if (!a.ok) throw new Error(`ack: ${a.error.code}`);
+    const wanted = l.nextSeq + init.batch - 1;
+    if (a.value.ackedSeq !== wanted) throw new Error(`ack ${a.value.ackedSeq}, expected ${wanted}`);
+    t.readingsAcked += a.value.ackedSeq - l.acked;
+    l.acked = a.value.ackedSeq;
+    l.nextSeq = wanted + 1;
+    t.batches++;
+    t.latenciesMs.push(nowMs() - sentAtMs);
+  } catch (e) {
+    t.failed++;
+    t.errors.add((e as Error).message);
+    // The same seq numbers go again in the next frame.
+  }
+}
+
+const newTally = (): PhaseTally => ({ batches: 0, readingsAcked: 0, failed: 0, errors: new Set(), latenciesMs: [], alerts: [] });
+const reply = (t: PhaseTally): WorkerReply => ({
+  type: 'data', batches: t.batches, readingsAcked: t.readingsAcked, failed: t.failed, errors: [...t.errors].slice(0, 5),
+  acked: lpus.map((l) => ({ index: l.index, ackedSeq: l.acked })), alerts: t.alerts, latenciesMs: t.latenciesMs,
+});
+
+/** Saturation: every LPU sends its next batch as soon as the previous one is acknowledged. */
 async function runData(ms: number): Promise<WorkerReply> {
-  const t0 = performance.now();
-  const deadline = t0 + ms;
-  let batches = 0;
-  let readingsAcked = 0;
-  let failed = 0;
-  const errors = new Set<string>();
-  const alerts: AlertSent[] = [];
-  const gprs = root.fork('gprs');
+  const deadline = performance.now() + ms;
+  const t = newTally();
   await Promise.all(lpus.map(async (l) => {
     if (!l.session) await handshake(l);
-    while (performance.now() < deadline) {
-      const items: Reading[] = [];
-      for (let i = 0; i < init.batch; i++) {
-        const seq = l.nextSeq + i;
-        items.push({ ...normalValue(l.rng, seq), seq, measuredAt: SIM_T0_MS + seq * 1000 } as Reading);
-      }
-      // The patient crosses a threshold: the crossing is the batch's last reading, and the LPU
-      // uploads it at once (the alarm path does not wait for a full batch).
-      let alert: AlertSent | null = null;
-      if (l.alertDue !== null && performance.now() - t0 >= l.alertDue) {
-        const last = items[items.length - 1]!;
-        const v = CROSSINGS[l.index % CROSSINGS.length]!;
-        items[items.length - 1] = { ...v, seq: last.seq, measuredAt: last.measuredAt } as Reading;
-        l.alertDue = null;
-        alert = { index: l.index, sentAtMs: 0, gprsMs: gprs.uniform(300, 800), kind: v.kind };
-      }
-      const sealed = l.session!.channel.seal(encodeBatch(items));
-      if (!sealed.ok) throw new Error(`seal: ${sealed.error.code}`);
-      const sentAtMs = nowMs();
-      if (alert) alerts.push({ ...alert, sentAtMs });
-      try {
-        const r = await post(agent, base, '/v1/data', sealed.value);
-        if (r.status !== 200) throw new Error(`data ${r.status}: ${r.body.toString('utf8').slice(0, 120)}`);
-        const o = l.session!.channel.open(new Uint8Array(r.body));
-        if (!o.ok) throw new Error(`ack frame: ${o.error.code}`);
-        const a = decodeAck(o.value.plaintext);
-        if (!a.ok) throw new Error(`ack: ${a.error.code}`);
-        const wanted = l.nextSeq + init.batch - 1;
-        if (a.value.ackedSeq !== wanted) throw new Error(`ack ${a.value.ackedSeq}, expected ${wanted}`);
-        readingsAcked += a.value.ackedSeq - l.acked;
-        l.acked = a.value.ackedSeq;
-        l.nextSeq = wanted + 1;
-        batches++;
-      } catch (e) {
-        failed++;
-        errors.add((e as Error).message);
-        // Resend the same readings in a fresh frame next time round (seq numbers stay).
-      }
+    while (performance.now() < deadline) await sendBatch(l, t, null);
+  }));
+  return reply(t);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/**
+ * Paced (open loop): every LPU sends one batch per intervalMs, at a seeded phase offset, as a
+ * fleet on a fixed upload schedule would; an LPU whose patient crosses a threshold sends at once.
+ */
+async function runPaced(ms: number, intervalMs: number): Promise<WorkerReply> {
+  const t0 = performance.now();
+  const deadline = t0 + ms;
+  const t = newTally();
+  await Promise.all(lpus.map(async (l) => {
+    if (!l.session) await handshake(l);
+    let nextTick = t0 + l.rng.uniform(0, intervalMs);
+    for (;;) {
+      const alertAt = l.alertDue === null ? Infinity : t0 + l.alertDue;
+      const at = Math.min(nextTick, alertAt);
+      if (at >= deadline) break;
+      await sleep(at - performance.now());
+      const crossing = at === alertAt;
+      if (crossing) l.alertDue = null;
+      else nextTick += intervalMs;
+      // The crossing instant is the scheduled one: time the LPU spends finishing a previous
+      // upload, or late timers, count towards the alert's latency.
+      await sendBatch(l, t, crossing ? performance.timeOrigin + at : null);
     }
   }));
-  return { type: 'data', batches, readingsAcked, failed, errors: [...errors].slice(0, 5), acked: lpus.map((l) => ({ index: l.index, ackedSeq: l.acked })), alerts };
+  return reply(t);
 }
 
 parentPort!.on('message', (raw) => {
@@ -167,7 +211,7 @@ parentPort!.on('message', (raw) => {
     agent.destroy();
     process.exit(0);
   }
-  const job = m.type === 'handshakes' ? runHandshakes(m.ms) : runData(m.ms);
+  const job = m.type === 'handshakes' ? runHandshakes(m.ms) : m.type === 'paced' ? runPaced(m.ms, m.intervalMs) : runData(m.ms);
   job.then((r) => parentPort!.postMessage(r), (e: unknown) => {
     process.stderr.write(`fleet client worker: ${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);

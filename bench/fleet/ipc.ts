@@ -49,12 +49,13 @@ export interface WorkerInit {
 export type WorkerRequest =
   | { readonly type: 'handshakes'; readonly ms: number }
   | { readonly type: 'data'; readonly ms: number }
+  | { readonly type: 'paced'; readonly ms: number; readonly intervalMs: number }
   | { readonly type: 'exit' };
 
 export interface AlertSent {
   readonly index: number;
-  /** Wall instant the batch carrying the crossing left the client (same clock as DialInstant.atMs). */
-  readonly sentAtMs: number;
+  /** Wall instant of the threshold crossing (same clock as DialInstant.atMs); the LPU sends at once. */
+  readonly crossedAtMs: number;
   /** Simulated GPRS round trip added to the timeline (not slept). */
   readonly gprsMs: number;
   readonly kind: string;
@@ -72,4 +73,6 @@ export type WorkerReply =
     readonly errors: readonly string[];
     readonly acked: ReadonlyArray<{ readonly index: number; readonly ackedSeq: number }>;
     readonly alerts: readonly AlertSent[];
+    /** Client-measured round trip of each acknowledged batch (ms). */
+    readonly latenciesMs: readonly number[];
   };
