@@ -129,10 +129,10 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
   const seen = new Coalescer<{ idL: Uint8Array; lai: string; cell: string | null; at: number }, number | null>(async (items) => {
     const rows = await db.query(
       `UPDATE lpus l SET last_lai = n.lai, last_cell_id = n.cell, last_seen_at = n.at
-       FROM unnest($1::bytea[], $2::text[], $3::text[], $4::bigint[]) AS n(id_l, lai, cell, at) WHERE l.id_l = n.id_l RETURNING l.id, l.id_l`,
-      [items.map((i) => i.idL), items.map((i) => i.lai), items.map((i) => i.cell), items.map((i) => i.at)],
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS n(id_l, lai, cell, at) WHERE l.id_l = decode(n.id_l, 'hex') RETURNING l.id, n.id_l`,
+      [items.map((i) => toHex(i.idL)), items.map((i) => i.lai), items.map((i) => i.cell), items.map((i) => i.at)],
     );
-    const ids = new Map(rows.map((r) => [toHex(bytes(r.id_l)), int(r.id)]));
+    const ids = new Map(rows.map((r) => [String(r.id_l), int(r.id)]));
     return items.map((i) => ids.get(toHex(i.idL)) ?? null);
   }, { concurrency, key: (i) => toHex(i.idL) });
   const idS = await serverIdentity(db, random);

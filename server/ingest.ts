@@ -56,19 +56,27 @@ async function storeBatch(db: Database, uploads: readonly Upload[]): Promise<rea
 
 async function storeUploads(tx: Sql, uploads: readonly Upload[]): Promise<readonly StoredBatch[]> {
   const all = uploads.flatMap((u) => u.readings.map((r) => ({ u, r })));
-  // Every reading of every upload in one statement; RETURNING names the rows that were new.
-  const rows = await tx.query(
-    `INSERT INTO readings (lpu_id, seq, kind, measured_at, value, received_at)
-     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
-     ON CONFLICT (lpu_id, seq) DO NOTHING RETURNING lpu_id, seq`,
-    [all.map((x) => x.u.lpuId), all.map((x) => x.r.seq), all.map((x) => x.r.kind), all.map((x) => x.r.measuredAt), all.map((x) => JSON.stringify(valueOf(x.r))), all.map((x) => x.u.now)],
-  );
-  const fresh = new Set(rows.map((r) => `${int(r.lpu_id)}:${int(r.seq)}`));
+  // Every reading of every upload in one statement. The rows go in as one JSON parameter (the
+  // drivers serialise one string far faster than six arrays), and come back as a count: only when
+  // some were already stored (a resend) does the statement list which ones were new.
+  const rows = JSON.stringify(all.map(({ u, r }) => ({ l: u.lpuId, s: r.seq, k: r.kind, m: r.measuredAt, v: JSON.stringify(valueOf(r)), t: u.now })));
+  const res = (await tx.query(
+    `WITH ins AS (
+       INSERT INTO readings (lpu_id, seq, kind, measured_at, value, received_at)
+       SELECT l, s, k, m, v, t FROM json_to_recordset($1::json) AS x(l bigint, s bigint, k text, m bigint, v text, t bigint)
+       ON CONFLICT (lpu_id, seq) DO NOTHING RETURNING lpu_id, seq
+     )
+     SELECT count(*)::int AS n, CASE WHEN count(*) < $2 THEN string_agg(lpu_id || ':' || seq, ',') END AS fresh FROM ins`,
+    [rows, all.length],
+  ))[0]!;
+  const allNew = int(res.n) === all.length;
+  const fresh = new Set(allNew ? [] : String(res.fresh ?? '').split(',').filter(Boolean));
+  const isNew = (lpuId: number, seq: number) => allNew || fresh.delete(`${lpuId}:${seq}`);
   const acked = await advanceAcks(tx, uploads.map((u) => u.lpuId));
   return uploads.map((u) => ({
     // Events take part in the contiguous ack like readings; only measurements are classified,
     // in the order sent.
-    inserted: u.readings.filter((r): r is Reading => fresh.delete(`${u.lpuId}:${r.seq}`) && !isEvent(r)),
+    inserted: u.readings.filter((r): r is Reading => isNew(u.lpuId, r.seq) && !isEvent(r)),
     ackedSeq: acked.get(u.lpuId)!,
   }));
 }

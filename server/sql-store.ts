@@ -10,7 +10,9 @@ export class CorruptRecordError extends Error {
 }
 
 function decodeRow(r: Row): ServerRecord {
-  const d = decodeServerRecord(bytes(r.record));
+  // Batch reads fetch the record as base64 text (record_b64): decoded natively, and a third
+  // shorter on the wire than the drivers' hex form of bytea.
+  const d = decodeServerRecord(typeof r.record_b64 === 'string' ? new Uint8Array(Buffer.from(r.record_b64, 'base64')) : bytes(r.record));
   // Rows are only written from encodeServerRecord; a bad one is storage corruption, not input.
   if (!d.ok) throw new CorruptRecordError(`stored LPU record ${String(r.id)} is corrupt: ${d.error.code}`);
   if (d.value.version !== int(r.version)) throw new CorruptRecordError(`stored LPU record ${String(r.id)} version column disagrees with the record`);
@@ -88,7 +90,7 @@ export class SqlServerStore implements ServerStore {
   private async getByTrSeqBatch(trSeqs: readonly number[]): Promise<ReadonlyArray<readonly ServerRecord[]>> {
     // At most 64 records per trSeq, as a single lookup would return (bounds the work per MA1).
     const rows = await this.db.query(
-      `SELECT t.k, l.id, l.version, l.record FROM unnest($1::bigint[]) AS t(k)
+      `SELECT t.k, l.id, l.version, encode(l.record, 'base64') AS record_b64 FROM unnest($1::bigint[]) AS t(k)
        CROSS JOIN LATERAL (SELECT id, version, record FROM lpus WHERE trseq_current = t.k OR trseq_pending = t.k ORDER BY id LIMIT 64) l
        ORDER BY t.k, l.id`,
       [trSeqs],
@@ -105,8 +107,8 @@ export class SqlServerStore implements ServerStore {
   }
 
   private async getByIdBatch(ids: readonly Uint8Array[]): Promise<ReadonlyArray<ServerRecord | null>> {
-    const rows = await this.db.query('SELECT id_l, id, version, record FROM lpus WHERE id_l = ANY($1::bytea[])', [ids]);
-    const by = new Map<string, Row>(rows.map((r) => [toHex(bytes(r.id_l)), r]));
+    const rows = await this.db.query(`SELECT encode(id_l, 'hex') AS id_l, id, version, encode(record, 'base64') AS record_b64 FROM lpus WHERE id_l = ANY(SELECT decode(x, 'hex') FROM unnest($1::text[]) AS x)`, [ids.map(toHex)]);
+    const by = new Map<string, Row>(rows.map((r) => [String(r.id_l), r]));
     return ids.map((id) => {
       const r = by.get(toHex(id));
       return r ? decodeRow(r) : null;
@@ -134,13 +136,14 @@ export class SqlServerStore implements ServerStore {
     try {
       done = await this.db.query(
         `WITH n AS (
-           SELECT * FROM unnest($1::int[], $2::bytea[], $3::bigint[], $4::bigint[], $5::bytea[], $6::bigint[], $7::bigint[])
+           SELECT ord, decode(id_l, 'hex') AS id_l, expected, version, decode(record, 'base64') AS record, trseq_current, trseq_pending
+           FROM unnest($1::int[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[])
              AS n(ord, id_l, expected, version, record, trseq_current, trseq_pending)
          ), upd AS (
            UPDATE lpus l SET version = n.version, record = n.record, trseq_current = n.trseq_current, trseq_pending = n.trseq_pending
            FROM n WHERE l.id_l = n.id_l AND l.version = n.expected RETURNING l.id, n.ord
          ), want AS (
-           SELECT upd.id AS lpu_id, w.sid FROM upd JOIN unnest($8::int[], $9::bytea[]) AS w(ord, sid) ON w.ord = upd.ord
+           SELECT upd.id AS lpu_id, decode(w.sid, 'hex') AS sid FROM upd JOIN unnest($8::int[], $9::text[]) AS w(ord, sid) ON w.ord = upd.ord
          ), del AS (
            DELETE FROM shadow_ids s USING upd WHERE s.lpu_id = upd.id
              AND NOT EXISTS (SELECT 1 FROM want WHERE want.lpu_id = s.lpu_id AND want.sid = s.sid)
@@ -150,9 +153,9 @@ export class SqlServerStore implements ServerStore {
          )
          SELECT ord FROM upd`,
         [
-          ord, items.map((i) => i.next.idL), items.map((i) => i.expectedVersion), items.map((i) => i.next.version),
-          items.map((i) => encodeServerRecord(i.next)), items.map((i) => i.next.current.trSeq), items.map((i) => i.next.pending?.trSeq ?? null),
-          sidOrd, sids,
+          ord, items.map((i) => toHex(i.next.idL)), items.map((i) => i.expectedVersion), items.map((i) => i.next.version),
+          items.map((i) => Buffer.from(encodeServerRecord(i.next)).toString('base64')), items.map((i) => i.next.current.trSeq), items.map((i) => i.next.pending?.trSeq ?? null),
+          sidOrd, sids.map(toHex),
         ],
       );
     } catch (e) {
