@@ -1,5 +1,5 @@
 // `npm run bench -- fleet [--lpus 200] [--seconds 10] [--batch 50] [--db pglite|postgres]
-//                         [--workers 1] [--alerts N] [--seed 1] [--json]`
+//                         [--workers 1] [--load 0.5] [--alerts N] [--seed 1] [--json]`
 // N simulated LPUs against ONE BSN-Care server (server/app.ts) over real loopback HTTP.
 //
 // The server runs as a child process (bench/fleet/server-child.ts), so its RSS and CPU are its own;
@@ -8,31 +8,41 @@
 // machine's cores are shared: the report gives each side's CPU as a share of one core.
 //
 // Registration of the N LPUs (POST /v1/register, the provisioning route) and a 1 s warm-up of
-// handshakes happen before anything is timed. Then two timed phases of --seconds each:
-//  - handshakes/s: every LPU runs full anonymous mutual authentications back to back: MA1 built by
-//    protocol/lpu.ts, POST /v1/ma1, MA2 checked and MA3 built by the LPU, POST /v1/ma3 (204). Only
-//    completed handshakes count; the phase lasts until the last one in flight has finished.
-//  - readings/s: every LPU uploads sealed batches of --batch readings to /v1/data (normal values,
-//    no alarm) and checks the sealed acknowledgement. The rate counts what the server STORED: the
-//    readings rows in the database at the end (queried by the server process), divided by the
-//    phase's wall time. The run also checks that, per LPU, the stored rows, their distinct seqs,
-//    the highest seq, the server's acked_seq and the ack the LPU received all agree.
+// handshakes happen before anything is timed. Then three timed phases of --seconds each:
+//  1. handshakes/s (saturated): every LPU runs full anonymous mutual authentications back to back:
+//     MA1 built by protocol/lpu.ts, POST /v1/ma1, MA2 checked and MA3 built by the LPU, POST
+//     /v1/ma3 (204). Only completed handshakes count; the phase lasts until the last one in flight
+//     has finished.
+//  2. readings/s (saturated): every LPU uploads sealed batches of --batch readings to /v1/data
+//     (normal values, no alarm) as fast as they are acknowledged, and checks each sealed ack.
+//     The rate counts what the server STORED: readings rows in the database after the phase minus
+//     before (queried by the server process), divided by the phase's wall time.
+//  3. paced: every LPU uploads one batch per interval (seeded phase offsets), the interval chosen
+//     so the fleet offers --load (default 0.5) of the rate measured in phase 2. The alerts happen
+//     here: a latency measured at saturation would only measure the queue a closed loop builds.
+// After phase 3 the run checks, per LPU, that the stored rows, their distinct seqs, the highest
+// seq, the server's acked_seq and the ack the LPU last received all agree.
+// CPU time per operation (server process, client process) is printed too: on a shared machine the
+// wall rates move with other load, the CPU cost per handshake or reading much less. With
+// --db postgres the database's own processes are not in the server's figures.
 //
-// Alert latency (threshold crossing to the server's first call), measured on a mixed timeline:
-// --alerts LPUs (spread over the fleet) carry a patient whose reading crosses a threshold of the
-// default action tables (tachycardia, emergency-level blood pressure, low SpO2, VT) at a seeded
-// instant during the data phase, under the full data load. The crossing is the last reading of
-// the batch the LPU sends at once. Latency = g + s, where
+// Alert latency (threshold crossing to the server's first call): --alerts LPUs (spread over the
+// fleet, default N/4) carry a patient whose reading crosses a threshold of the default action
+// tables (tachycardia, emergency-level blood pressure, low SpO2, VT) at a seeded instant in
+// 15-75 % of the paced phase. The LPU sends that reading at once, as the last of a batch. Latency = g + s:
 //  - g is the GPRS round trip of the upload, drawn from a seeded uniform 300-800 ms. It is
 //    SIMULATED: added to the timeline, not slept (the real radio link cannot run here);
-//  - s is MEASURED wall time from the instant the LPU's request left the client to the instant
-//    the server's notifier placed the first call for that patient. The server's telephony is a
-//    test double that records the call instant and answers; the call is the engine's real path
-//    (reading classified, escalation and outbox rows committed, SMS and email intents sent first,
-//    then the timer step that places the call). Both instants are performance.timeOrigin +
-//    performance.now() of their process, i.e. the same wall clock. s includes loopback transport
-//    and all queueing behind the other LPUs' requests.
+//  - s is MEASURED wall time from the crossing instant (the scheduled one: if the LPU is still
+//    finishing an upload, that wait counts) to the instant the server's notifier placed the first
+//    call for that patient. The server's telephony is a test double that records the call
+//    instant and answers; the call comes through the engine's real path (reading classified,
+//    escalation and outbox rows committed, SMS and email intents sent first, then the timer step
+//    that places the call). Both instants are performance.timeOrigin + performance.now() of their
+//    process, i.e. the same wall clock. s includes loopback transport and all queueing behind the
+//    other LPUs' requests.
 // Reported: p50/p99 of g + s (and of s alone). The aim is p99 <= 2 s.
+//
+// Profiling the server: BSN_FLEET_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" npm run bench -- fleet
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
