@@ -10,6 +10,7 @@ import {
 import { classify, loadDefaultActionTables, type ActionTables } from './action-tables.ts';
 import type { ServerClock } from './clock.ts';
 import { validateContacts } from './contacts.ts';
+import { Coalescer } from './coalesce.ts';
 import { bytes, int, type Database } from './db.ts';
 import { EscalationEngine, type EngineOptions } from './engine.ts';
 import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from './escalation.ts';
@@ -127,7 +128,19 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
   const ttl = o.sessionTtlMs ?? 30 * 60_000;
   const maxSessions = o.maxSessions ?? 10_000;
   await migrate(db);
-  const store = new SqlServerStore(db);
+  // A pool takes several batches at once; PGlite is one connection.
+  const concurrency = db.kind === 'postgres' ? 4 : 1;
+  const store = new SqlServerStore(db, { concurrency });
+  // After an accepted MA1: the row id and the verified location, for all MA1s that arrive together.
+  const seen = new Coalescer<{ idL: Uint8Array; lai: string; cell: string | null; at: number }, number | null>(async (items) => {
+    const rows = await db.query(
+      `UPDATE lpus l SET last_lai = n.lai, last_cell_id = n.cell, last_seen_at = n.at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS n(id_l, lai, cell, at) WHERE l.id_l = decode(n.id_l, 'hex') RETURNING l.id, n.id_l`,
+      [items.map((i) => toHex(i.idL)), items.map((i) => i.lai), items.map((i) => i.cell), items.map((i) => i.at)],
+    );
+    const ids = new Map(rows.map((r) => [String(r.id_l), int(r.id)]));
+    return items.map((i) => ids.get(toHex(i.idL)) ?? null);
+  }, { concurrency, key: (i) => toHex(i.idL) });
   const idS = await serverIdentity(db, random);
   const engine = o.escalation === false ? null : new EscalationEngine({
     db, clock, notifier: o.notifier, log, random,
@@ -139,9 +152,15 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
   const sessions = new Map<string, LiveSession>();
   const liveEvents = new LiveEvents();
 
+  // The expiry scan walks every session, so it runs at most once per tenth of the TTL (a session
+  // past its TTL is refused at use anyway); the size bound is kept on every call.
+  let lastSweep = -Infinity;
   const sweep = () => {
     const now = clock.now();
-    for (const [k, s] of sessions) if (now - s.lastUsed > ttl) sessions.delete(k);
+    if (now - lastSweep >= ttl / 10) {
+      lastSweep = now;
+      for (const [k, s] of sessions) if (now - s.lastUsed > ttl) sessions.delete(k);
+    }
     // Oldest first (insertion order) when still over the bound.
     for (const k of sessions.keys()) {
       if (sessions.size <= maxSessions) break;
@@ -211,10 +230,8 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
       throw new ApiError(400, c, v.error.message);
     }
     const h = v.value;
-    const row = (await db.query('SELECT id FROM lpus WHERE id_l = $1', [h.record.idL]))[0];
-    if (!row) throw new ApiError(409, 'conflict', 'record vanished');
-    const lpuId = int(row.id);
-    await db.query('UPDATE lpus SET last_lai = $2, last_cell_id = $3, last_seen_at = $4 WHERE id = $1', [lpuId, toHex(h.lai), cell, clock.now()]);
+    const lpuId = await seen.call({ idL: h.record.idL, lai: toHex(h.lai), cell, at: clock.now() });
+    if (lpuId === null) throw new ApiError(409, 'conflict', 'record vanished');
     sweep();
     sessions.set(toHex(h.session.keys.sessionId), { session: h.session, lpuId, lastUsed: clock.now() });
     log.log('info', 'ma1-accepted', { patient: lpuId, form: h.session.form });
@@ -226,7 +243,7 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
     const d = decodeMa3(ma3);
     if (!d.ok) throw new ApiError(400, d.error.code, d.error.message);
     const live = sessions.get(toHex(d.value.sessionId));
-    if (!live) throw new ApiError(401, 'unknown-session', 'no such session (expired or never established)');
+    if (!live || clock.now() - live.lastUsed > ttl) throw new ApiError(401, 'unknown-session', 'no such session (expired or never established)');
     const c = await confirmMa3(store, live.session, ma3);
     if (!c.ok) {
       const status = c.error.code === 'auth-failed' ? 401 : c.error.code === 'conflict' || c.error.code === 'stale' ? 409 : 400;
