@@ -2,8 +2,13 @@
 // SIM800 model's GPRS to the BSN-Care server in process (PGlite in memory), escalation through
 // the server's own SIM800. Prints wall time, the speed-up over real time and what was stored.
 // The wall time includes building the world (PGlite's initdb: seconds); `setupS` is that part
-// and `xRealTimeRun` the speed-up of the simulated hours alone.
-//   npm run bench -- day [--hours 24] [--scenario normal] [--seed 1] [--json]
+// and `xRealTimeRun` the speed-up of the simulated hours alone. The server's fresh PGlite cluster
+// is loaded from the dump the tests share (BSN_PGLITE_TEMPLATE, made by one initdb per machine and
+// PGlite version); --cold runs initdb in this process instead.
+//   npm run bench -- day [--hours 24] [--scenario normal] [--seed 1] [--cold] [--json]
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Bench } from './run.ts';
 import { runE2e } from '../cli/e2e-run.ts';
@@ -18,8 +23,14 @@ export const bench: Bench = {
         scenario: { type: 'string', default: 'normal' },
         seed: { type: 'string', default: '1' },
         json: { type: 'boolean', default: false },
+        cold: { type: 'boolean', default: false },
       },
     });
+    if (values.cold) delete process.env.BSN_PGLITE_TEMPLATE;
+    else {
+      const version = String((JSON.parse(readFileSync(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as { version: string }).version);
+      process.env.BSN_PGLITE_TEMPLATE ??= join(tmpdir(), `bsn-care-pglite-template-${version}.tar`);
+    }
     const durationMs = Number(values.hours) * 3_600_000;
     const cpu0 = process.cpuUsage();
     const wall0 = performance.now();

@@ -101,15 +101,22 @@ class UnoBufferedAnalogIn implements BufferedAnalogIn {
       this.taken += lost;
     }
     const max = Math.min(counts.length, lines.length, n - this.taken);
-    const c = this.channel, ld = this.lineDrives;
+    if (max <= 0) return 0;
+    // The conversion (as convertAt) inlined, with the pin's source and noise in locals: this loop
+    // runs once per sample.
+    const c = this.channel, ld = this.lineDrives, nl = ld.length;
+    const source = c.source, noise = c.noise, noiseV = this.uno.adcNoiseV;
+    let taken = this.taken;
     for (let k = 0; k < max; k++) {
-      const t = start + ++this.taken * p;
+      const t = start + ++taken * p;
       let bits = 0;
-      for (let l = 0; l < ld.length; l++) if (ld[l]!.drive?.(t)) bits |= 1 << l;
-      counts[k] = this.uno.convertAt(c, t);
+      for (let l = 0; l < nl; l++) if (ld[l]!.drive?.(t)) bits |= 1 << l;
+      counts[k] = adcCounts((source ? source(t) : 0) + noiseV * noise.next());
       lines[k] = bits;
     }
-    return max > 0 ? max : 0;
+    this.taken = taken;
+    c.conversions += max;
+    return max;
   }
 
   stop(): void {
@@ -144,6 +151,10 @@ export class VirtualUno implements Board {
   private readonly eepromStore: PersistentMemory;
   private readonly flashStore: PersistentMemory;
   private readonly noiseV: number;
+  /** @internal ADC input noise, V rms. */
+  get adcNoiseV(): number {
+    return this.noiseV;
+  }
   private readonly serial: SerialPort | undefined;
   private readonly bus: I2cBus | undefined;
 
