@@ -242,7 +242,9 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
   };
 
   // The server's own modem: its UART, SIM800 model, a GSM network and the phone network's callees.
-  const sLine = new UartLine(clock, {}, { name: 'server-host' }, { name: 'server-sim800', rxFifoBytes: 1024 });
+  // Both ends poll their receive FIFO every millisecond (a firmware loop; see sim/uart.ts): one
+  // clock event per millisecond with data instead of one per byte.
+  const sLine = new UartLine(clock, {}, { name: 'server-host', readIntervalMs: 1 }, { name: 'server-sim800', rxFifoBytes: 1024, readIntervalMs: 1 });
   await sLine.b.open(115200);
   const answers = { ...DEFAULT_ANSWERS, ...o.answers };
   const sTelephony = new TelephonyModel(rng.fork('server-telephony'), {
@@ -272,7 +274,7 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
       return { status: r.statusCode, body: new Uint8Array(r.rawPayload) };
     })()),
   };
-  const line = new UartLine(clock, {}, { name: 'uno' }, { name: 'sim800', rxFifoBytes: 1024 });
+  const line = new UartLine(clock, {}, { name: 'uno', readIntervalMs: 1 }, { name: 'sim800', rxFifoBytes: 1024, readIntervalMs: 1 });
   await line.b.open(115200);
   const network = new NetworkModel(clock, rng.fork('network'), { endpoint, ...o.network, cell });
   const lpuTelephony = new TelephonyModel(rng.fork('lpu-telephony'));

@@ -1,6 +1,6 @@
 // A board hands out peripherals by pin name, as an embedded-hal board crate does. Firmware asks
 // for what wiring.md assigns; the simulator and the johnny-five target both implement this.
-import type { AnalogIn } from './analog.ts';
+import type { AnalogIn, BufferedAnalogIn, BufferedAnalogOptions } from './analog.ts';
 import type { DigitalIn, DigitalOut } from './digital.ts';
 import type { PwmOut } from './pwm.ts';
 import type { I2cBus } from './i2c.ts';
@@ -30,6 +30,8 @@ export interface Board {
   readonly capabilities: BoardCapabilities;
   readonly scheduler: Scheduler;
   analogIn(pin: AnalogPin): AnalogIn;
+  /** An analog pin sampled by the board at a fixed rate into a buffer (claims the latched lines as inputs). */
+  bufferedAnalogIn(pin: AnalogPin, opts: BufferedAnalogOptions): BufferedAnalogIn;
   digitalIn(pin: DigitalPin): DigitalIn;
   digitalOut(pin: DigitalPin): DigitalOut;
   pwmOut(pin: PwmPin): PwmOut;

@@ -13,6 +13,12 @@
 // delivered by one clock event at the time its stop bit is sampled. Limitation: each write is
 // decoded on its own (with idle line before and after), so with mismatched baud rates a frame that
 // the receiver sees straddling two writes is decoded against idle instead of the next write.
+//
+// A receiver with a polling reader (readIntervalMs: the firmware empties the FIFO every so often)
+// needs no event per byte: received bytes wait in an arrival queue and enter the FIFO when the
+// reader next polls (at open + k * readIntervalMs, only when something arrived), which hands the
+// reader exactly what an event per byte would have put in the FIFO by then. Bytes beyond the FIFO's
+// room are overrun errors, reported at that poll. Line errors keep their own events.
 import type { Scheduler } from '../hal/clock.ts';
 import { FRAMING_8N1, type SerialFraming, type SerialLineError, type SerialPort } from '../hal/serial.ts';
 import type { Rng } from './rng.ts';
@@ -173,6 +179,13 @@ export class UartEndpoint implements SerialPort {
   private readonly fifoBytes: number;
   private readonly readIntervalMs: number | undefined;
   private reader: { cancel(): void } | undefined;
+  /** Polling reader: bytes received and not yet polled, with their arrival times (in order). */
+  private readonly arrivalAt: number[] = [];
+  private readonly arrivalByte: number[] = [];
+  private arrivalHead = 0;
+  private openedAt = 0;
+  /** The reader's next poll, when one is scheduled. */
+  private pollAt = Number.NaN;
   private readonly dataListeners = new Set<(bytes: Uint8Array) => void>();
   private readonly errorListeners = new Set<(e: SerialLineError) => void>();
 
@@ -191,17 +204,17 @@ export class UartEndpoint implements SerialPort {
     if (!(baud > 0)) throw new RangeError(`baud must be > 0, got ${baud}`);
     this.baud = baud;
     this.framing = { ...framing };
+    if (!this.open_) this.openedAt = this.line.clock.now();
     this.open_ = true;
     this.awaitMark = false;
-    if (this.readIntervalMs !== undefined && !this.reader) {
-      this.reader = this.line.clock.every(this.readIntervalMs, () => this.drain());
-    }
   }
 
   async close(): Promise<void> {
     this.open_ = false;
     this.reader?.cancel();
     this.reader = undefined;
+    this.pollAt = Number.NaN;
+    this.arrivalAt.length = this.arrivalByte.length = this.arrivalHead = 0;
     this.fifo.length = 0;
   }
 
@@ -298,6 +311,12 @@ export class UartEndpoint implements SerialPort {
 
   scheduleArrival(ev: RxEvent): void {
     const clock = this.line.clock;
+    if (this.readIntervalMs !== undefined && !('error' in ev)) {
+      this.arrivalAt.push(ev.at);
+      this.arrivalByte.push(ev.byte);
+      this.schedulePoll();
+      return;
+    }
     clock.after(ev.at - clock.now(), () => {
       if (!this.open_) return;
       if ('error' in ev) return this.emitError(ev.error);
@@ -306,6 +325,47 @@ export class UartEndpoint implements SerialPort {
       this.stats.bytesReceived++;
       if (this.readIntervalMs === undefined) this.drain();
     });
+  }
+
+  /** The reader's first poll at or after the oldest queued arrival (open + k * interval). */
+  private schedulePoll(): void {
+    if (this.arrivalHead >= this.arrivalAt.length) return;
+    const r = this.readIntervalMs!;
+    const at = this.arrivalAt[this.arrivalHead]!;
+    let k = Math.max(1, Math.ceil((at - this.openedAt) / r));
+    while (this.openedAt + k * r < at) k++;
+    const due = this.openedAt + k * r;
+    if (due >= this.pollAt) return; // an earlier (or this) poll is already scheduled
+    this.pollAt = due;
+    const clock = this.line.clock;
+    this.reader?.cancel();
+    this.reader = clock.after(due - clock.now(), () => this.poll(due));
+  }
+
+  private poll(due: number): void {
+    this.reader = undefined;
+    this.pollAt = Number.NaN;
+    if (!this.open_) return;
+    const at = this.arrivalAt, by = this.arrivalByte;
+    let i = this.arrivalHead;
+    for (; i < at.length && at[i]! <= due; i++) {
+      if (at[i]! < this.openedAt) continue; // arrived while the port was closed
+      if (this.fifo.length >= this.fifoBytes) this.emitError('overrun');
+      else {
+        this.fifo.push(by[i]!);
+        this.stats.bytesReceived++;
+      }
+    }
+    if (i >= at.length) at.length = by.length = i = 0;
+    else if (i > 4096) {
+      // A reader that never catches up with a continuous stream: drop the polled part.
+      at.splice(0, i);
+      by.splice(0, i);
+      i = 0;
+    }
+    this.arrivalHead = i;
+    this.drain();
+    this.schedulePoll();
   }
 
   private emitError(kind: SerialLineError['kind']): void {

@@ -1,13 +1,14 @@
 // The virtual Arduino Uno: the hal/ Board the firmware runs on in the simulator. Analog pins are
 // sampled by a 10-bit ADC against a 5 V reference (floor(V / 5 * 1024), clamped to 0..1023) with a
-// little Gaussian input noise; what drives each analog pin is a voltage source (tMs) => volts that
+// little Gaussian input noise (each pin its own stream, so what one pin reads never depends on how
+// often the others are read); what drives each analog pin is a voltage source (tMs) => volts that
 // the world attaches (a sensor front-end). An analog pin with nothing attached reads 0 V: the
 // wiring puts a pull-down on every sensor input, so an unplugged sensor reads as a fault rather
 // than floating to a plausible value. Digital inputs read whatever model drives them (pull-down
-// otherwise); digital and PWM outputs are wires that peripheral models watch. EEPROM (1 KiB) and
+// otherwise), as functions of virtual time like the analog sources; digital and PWM outputs are wires that peripheral models watch. EEPROM (1 KiB) and
 // serial flash (4 MiB) may persist to files. The modem UART and the I2C bus are other models,
 // injected here. Time is the virtual clock.
-import type { AnalogIn } from '../hal/analog.ts';
+import type { AnalogIn, BufferedAnalogIn, BufferedAnalogOptions } from '../hal/analog.ts';
 import { ANALOG_PINS, DIGITAL_PINS, PWM_PINS, PinError, type AnalogPin, type Board, type BoardCapabilities, type DigitalPin, type PwmPin } from '../hal/board.ts';
 import type { I2cBus } from '../hal/i2c.ts';
 import type { SerialPort } from '../hal/serial.ts';
@@ -54,6 +55,75 @@ export function adcCounts(volts: number): number {
 export interface AnalogChannel {
   source: VoltageSource | null;
   conversions: number;
+  /** The pin's input noise stream. */
+  noise: GaussianNoise;
+}
+
+/** A digital input's level as a function of virtual time. */
+export type LogicSource = (tMs: number) => boolean;
+
+/**
+ * The Uno's timer-triggered ADC with a DMA-style buffer: the conversion at each instant
+ * start + k * period is made when the firmware takes the buffer, by evaluating the pin's source and
+ * the latched lines at that instant - the same values as converting then, since sources are
+ * functions of virtual time - so sampling costs no clock event per sample. Samples older than the
+ * buffer's capacity are lost (overruns), as on the hardware.
+ */
+class UnoBufferedAnalogIn implements BufferedAnalogIn {
+  readonly vref = UNO_VREF_V;
+  readonly bits = UNO_ADC_BITS;
+  overruns = 0;
+  /** Samples taken so far (the next is due at start + (taken + 1) * period). */
+  private taken = 0;
+  private stopped = false;
+  constructor(
+    private readonly uno: VirtualUno,
+    private readonly channel: AnalogChannel,
+    private readonly lineDrives: ReadonlyArray<{ drive: LogicSource | undefined }>,
+    private readonly start: number,
+    readonly periodMs: number,
+    private readonly capacity: number,
+    private readonly onStop: () => void,
+  ) {}
+
+  take(counts: Uint16Array, lines: Uint8Array): number {
+    if (this.stopped) return 0;
+    const now = this.uno.scheduler.now();
+    const p = this.periodMs, start = this.start;
+    // Due instants are computed as the clock computes a periodic task's (start + n * period).
+    const due = Math.floor((now - start) / p);
+    let n = due;
+    while (start + (n + 1) * p <= now) n++;
+    while (n > 0 && start + n * p > now) n--;
+    const lost = n - this.taken - this.capacity;
+    if (lost > 0) {
+      this.overruns += lost;
+      this.taken += lost;
+    }
+    const max = Math.min(counts.length, lines.length, n - this.taken);
+    if (max <= 0) return 0;
+    // The conversion (as convertAt) inlined, with the pin's source and noise in locals: this loop
+    // runs once per sample.
+    const c = this.channel, ld = this.lineDrives, nl = ld.length;
+    const source = c.source, noise = c.noise, noiseV = this.uno.adcNoiseV;
+    let taken = this.taken;
+    for (let k = 0; k < max; k++) {
+      const t = start + ++taken * p;
+      let bits = 0;
+      for (let l = 0; l < nl; l++) if (ld[l]!.drive?.(t)) bits |= 1 << l;
+      counts[k] = adcCounts((source ? source(t) : 0) + noiseV * noise.next());
+      lines[k] = bits;
+    }
+    this.taken = taken;
+    c.conversions += max;
+    return max;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.onStop();
+  }
 }
 
 class UnoAnalogIn implements AnalogIn {
@@ -70,24 +140,28 @@ export class VirtualUno implements Board {
   readonly capabilities: BoardCapabilities;
   readonly scheduler: VirtualClock;
   private readonly modes = new Map<string, PinMode>();
-  private readonly channels = new Map<AnalogPin, AnalogChannel>(ANALOG_PINS.map((p) => [p, { source: null, conversions: 0 }]));
+  private readonly channels: Map<AnalogPin, AnalogChannel>;
   private readonly analogIns = new Map<AnalogPin, UnoAnalogIn>();
+  private readonly buffered = new Set<AnalogPin>();
   /** What drives each digital input, in a holder the pin reads directly (no lookup per read). */
-  private readonly inputDrives = new Map<DigitalPin, { drive: (() => boolean) | undefined }>();
+  private readonly inputDrives = new Map<DigitalPin, { drive: LogicSource | undefined }>();
   private readonly digitalIns = new Map<DigitalPin, SimDigitalIn>();
   private readonly outputs = new Map<DigitalPin, SimDigitalOut>();
   private readonly pwms = new Map<PwmPin, SimPwmOut>();
   private readonly eepromStore: PersistentMemory;
   private readonly flashStore: PersistentMemory;
   private readonly noiseV: number;
-  private readonly noise: GaussianNoise;
+  /** @internal ADC input noise, V rms. */
+  get adcNoiseV(): number {
+    return this.noiseV;
+  }
   private readonly serial: SerialPort | undefined;
   private readonly bus: I2cBus | undefined;
 
   constructor(opts: UnoOptions) {
     this.name = opts.name ?? 'virtual Arduino Uno';
     this.scheduler = opts.clock;
-    this.noise = new GaussianNoise(opts.rng);
+    this.channels = new Map(ANALOG_PINS.map((p) => [p, { source: null, conversions: 0, noise: new GaussianNoise(opts.rng.fork(p)) }]));
     this.noiseV = ((opts.adcNoiseLsb ?? 0.5) * UNO_VREF_V) / FULL_SCALE;
     this.serial = opts.modemSerial;
     this.bus = opts.i2c;
@@ -116,8 +190,8 @@ export class VirtualUno implements Board {
     return s ? s(this.scheduler.now()) : 0;
   }
 
-  /** Connects a model's logic output (e.g. the AD8232's LO+) to a digital pin. */
-  driveDigital(pin: DigitalPin, drive: () => boolean): void {
+  /** Connects a model's logic output (e.g. the AD8232's LO+), a function of virtual time, to a digital pin. */
+  driveDigital(pin: DigitalPin, drive: LogicSource): void {
     if (!DIGITAL_PINS.includes(pin)) throw new PinError(`${pin} is not a digital pin`);
     this.inputDrive(pin).drive = drive;
   }
@@ -138,7 +212,7 @@ export class VirtualUno implements Board {
     return w;
   }
 
-  private inputDrive(pin: DigitalPin): { drive: (() => boolean) | undefined } {
+  private inputDrive(pin: DigitalPin): { drive: LogicSource | undefined } {
     let h = this.inputDrives.get(pin);
     if (!h) this.inputDrives.set(pin, (h = { drive: undefined }));
     return h;
@@ -151,9 +225,14 @@ export class VirtualUno implements Board {
 
   /** @internal the conversion itself. */
   convertChannel(c: AnalogChannel): number {
+    return this.convertAt(c, this.scheduler.now());
+  }
+
+  /** @internal a conversion at virtual time `tMs` (now, or a buffered instant not after now). */
+  convertAt(c: AnalogChannel, tMs: number): number {
     c.conversions++;
-    const v = c.source ? c.source(this.scheduler.now()) : 0;
-    return adcCounts(v + this.noiseV * this.noise.next());
+    const v = c.source ? c.source(tMs) : 0;
+    return adcCounts(v + this.noiseV * c.noise.next());
   }
 
   /** ADC conversions done on a pin so far. */
@@ -183,13 +262,28 @@ export class VirtualUno implements Board {
     return a;
   }
 
+  bufferedAnalogIn(pin: AnalogPin, opts: BufferedAnalogOptions): BufferedAnalogIn {
+    if (!ANALOG_PINS.includes(pin)) throw new PinError(`${pin} is not an analog pin`);
+    if (!(opts.periodMs >= this.capabilities.minSampleIntervalMs)) throw new RangeError(`sampling period ${opts.periodMs} ms is below the board's ${this.capabilities.minSampleIntervalMs} ms`);
+    if (!(opts.capacity >= 1)) throw new RangeError(`buffer capacity must be >= 1, got ${opts.capacity}`);
+    const lines = opts.lines ?? [];
+    if (lines.length > 8) throw new RangeError('at most 8 latched lines');
+    // One sampler per pin: a second one would convert the pin's instants twice.
+    if (this.buffered.has(pin)) throw new PinError(`${pin} is already sampled into a buffer`);
+    this.claim(pin, 'analog-in');
+    for (const l of lines) this.digitalIn(l);
+    this.buffered.add(pin);
+    return new UnoBufferedAnalogIn(this, this.channels.get(pin)!, lines.map((l) => this.inputDrive(l)), this.scheduler.now(), opts.periodMs, opts.capacity, () => this.buffered.delete(pin));
+  }
+
   digitalIn(pin: DigitalPin): SimDigitalIn {
     if (!DIGITAL_PINS.includes(pin)) throw new PinError(`${pin} is not a digital pin`);
     this.claim(pin, 'digital-in');
     let d = this.digitalIns.get(pin);
     if (!d) {
       const holder = this.inputDrive(pin);
-      this.digitalIns.set(pin, (d = new SimDigitalIn(pin, () => holder.drive?.() ?? false)));
+      const clock = this.scheduler;
+      this.digitalIns.set(pin, (d = new SimDigitalIn(pin, () => holder.drive?.(clock.now()) ?? false)));
     }
     return d;
   }

@@ -76,12 +76,12 @@ export class World {
     this.lm35 = new Lm35((t) => this.patient.coreTempC(t), { rng: this.rng.fork('lm35'), ...opts.lm35 });
 
     // The pins' sources run per sample (tens of millions a day): close over the parts themselves.
-    const ecgFe = this.ecgFrontEnd, pulse = this.pulseSensor, lm35 = this.lm35, clock = this.clock;
+    const ecgFe = this.ecgFrontEnd, pulse = this.pulseSensor, lm35 = this.lm35;
     this.uno.attachAnalog(PIN_MAP.ecg, (t) => ecgFe.outputV(t));
     this.uno.attachAnalog(PIN_MAP.pulse, (t) => pulse.outputV(t));
     this.uno.attachAnalog(PIN_MAP.temperature, (t) => lm35.outputV(t));
-    this.uno.driveDigital(PIN_MAP.leadOffPlus, () => ecgFe.loPlus(clock.now()));
-    this.uno.driveDigital(PIN_MAP.leadOffMinus, () => ecgFe.loMinus(clock.now()));
+    this.uno.driveDigital(PIN_MAP.leadOffPlus, (t) => ecgFe.loPlus(t));
+    this.uno.driveDigital(PIN_MAP.leadOffMinus, (t) => ecgFe.loMinus(t));
 
     this.scheduleScenarioEvents();
   }

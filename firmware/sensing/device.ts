@@ -5,10 +5,13 @@
 // faults or 'acquiring'. From the snapshot it classifies local alarms, drives the buzzer (D8)
 // and the status LED (D13, lit while any sensor is in fault), and feeds the LCD.
 //
-// The per-sample path (ECG, PPG, temperature tasks) reads the ADC and pushes into preallocated
-// filters: no allocation. The 1 Hz evaluation builds the snapshot objects.
+// The ECG and the pulse sensor are sampled by the board into buffers at exact instants (a
+// timer-triggered ADC with DMA; hal BufferedAnalogIn) and processed in blocks every BLOCK_MS, and
+// before each evaluation, so it sees every sample taken so far. The per-sample path pushes into
+// preallocated filters: no allocation. The 1 Hz evaluation builds the snapshot objects.
 //
 // Consumers: `snapshot()` for the uplink, `onEvent()` for alarms, faults and BP readings.
+import type { BufferedAnalogIn } from '../../hal/analog.ts';
 import type { Board } from '../../hal/board.ts';
 import type { DigitalOut } from '../../hal/digital.ts';
 import { CUFF_OSCILLATION_PIN, SENSOR_PINS } from '../../hal/wiring.ts';
@@ -83,6 +86,8 @@ export const DEFAULT_ECG_HZ = 250;
 export const MIN_ECG_HZ = 100;
 export const MAX_ECG_HZ = 500;
 const EVALUATE_MS = 1000;
+/** The ECG and pulse blocks are processed this often, ms; their buffers hold 2.5 blocks. */
+export const BLOCK_MS = 100;
 
 /** The ECG rate to use on a board: the requested one, or the fastest the board sustains. */
 export function chooseEcgRate(requestedHz: number, minSampleIntervalMs: number): { hz: number; adapted: boolean } {
@@ -146,9 +151,11 @@ export class SensingDevice {
     if (this.ppgHz !== ppgAsked) this.notices.push(`pulse sensor at ${this.ppgHz} Hz: ${board.name} samples at most every ${minMs} ms`);
     this.temperatureHz = config.temperatureHz ?? 1;
 
+    // The pins are claimed now (a wiring conflict shows at construction); the buffered sampling
+    // of ECG and pulse starts with start().
     const signal = board.analogIn(SENSOR_PINS.ecg);
-    const loPlus = board.digitalIn(SENSOR_PINS.leadOffPlus);
-    const loMinus = board.digitalIn(SENSOR_PINS.leadOffMinus);
+    board.digitalIn(SENSOR_PINS.leadOffPlus);
+    board.digitalIn(SENSOR_PINS.leadOffMinus);
     const ppgIn = board.analogIn(SENSOR_PINS.pulse);
     const tempIn = board.analogIn(SENSOR_PINS.temperature);
     const top = (1 << signal.bits) - 1;
@@ -160,17 +167,32 @@ export class SensingDevice {
 
     this.tasks = new TaskTable(board.scheduler);
     const ecg = this.ecg, amplitude = this.ecgAmplitude, pulse = this.pulse, temperature = this.temperature;
-    this.tasks.add({
-      name: 'ecg',
-      periodMs: 1000 / this.ecgHz,
-      run: () => {
-        const x = signal.read();
-        const off = loPlus.read() || loMinus.read();
-        ecg.push(x, off);
-        amplitude.push(x, off);
-      },
-    });
-    this.tasks.add({ name: 'ppg', periodMs: 1000 / this.ppgHz, run: () => pulse.push(ppgIn.read()) });
+    const counts = new Uint16Array(64), lines = new Uint8Array(64);
+    this.drainEcg = () => {
+      const input = this.ecgIn;
+      if (!input) return;
+      for (;;) {
+        const n = input.take(counts, lines);
+        for (let i = 0; i < n; i++) {
+          const x = counts[i]!;
+          const off = lines[i] !== 0;
+          ecg.push(x, off);
+          amplitude.push(x, off);
+        }
+        if (n < counts.length) return;
+      }
+    };
+    this.drainPpg = () => {
+      const input = this.ppgIn;
+      if (!input) return;
+      for (;;) {
+        const n = input.take(counts, lines);
+        for (let i = 0; i < n; i++) pulse.push(counts[i]!);
+        if (n < counts.length) return;
+      }
+    };
+    this.tasks.add({ name: 'ecg', periodMs: BLOCK_MS, run: this.drainEcg });
+    this.tasks.add({ name: 'ppg', periodMs: BLOCK_MS, run: this.drainPpg });
     this.tasks.add({ name: 'temperature', periodMs: 1000 / this.temperatureHz, run: () => temperature.push(tempIn.read()) });
     this.tasks.add({ name: 'evaluate', periodMs: EVALUATE_MS, run: () => this.evaluate() });
 
@@ -208,6 +230,30 @@ export class SensingDevice {
   }
 
   private readonly nibpFirstAfterMs: number;
+  private readonly drainEcg: () => void;
+  private readonly drainPpg: () => void;
+  private ecgIn: BufferedAnalogIn | undefined;
+  private ppgIn: BufferedAnalogIn | undefined;
+  private overrunsBefore = 0;
+
+  /** Buffered samples lost so far (the block tasks ran too late); 0 on a healthy board. */
+  get sampleOverruns(): number {
+    return this.overrunsBefore + (this.ecgIn?.overruns ?? 0) + (this.ppgIn?.overruns ?? 0);
+  }
+
+  private startSampling(): void {
+    const buffered = (hz: number) => ({ periodMs: 1000 / hz, capacity: Math.ceil((2.5 * BLOCK_MS * hz) / 1000) });
+    // LO+ and LO- are latched with each ECG conversion (lines bits 0 and 1).
+    this.ecgIn = this.board.bufferedAnalogIn(SENSOR_PINS.ecg, { ...buffered(this.ecgHz), lines: [SENSOR_PINS.leadOffPlus, SENSOR_PINS.leadOffMinus] });
+    this.ppgIn = this.board.bufferedAnalogIn(SENSOR_PINS.pulse, buffered(this.ppgHz));
+  }
+
+  private stopSampling(): void {
+    this.overrunsBefore = this.sampleOverruns;
+    this.ecgIn?.stop();
+    this.ppgIn?.stop();
+    this.ecgIn = this.ppgIn = undefined;
+  }
 
   /** Starts sampling, the evaluation, the display. */
   start(): void {
@@ -218,6 +264,7 @@ export class SensingDevice {
     for (const s of Object.values(this.states)) s.note('acquiring', now);
     if (this.bp) this.nextNibpAtMs = now + this.nibpFirstAfterMs;
     for (const text of this.notices) this.emit({ kind: 'notice', text, atMs: now });
+    this.startSampling();
     this.tasks.start();
     this.display?.start();
     this.current = this.build(now);
@@ -225,6 +272,7 @@ export class SensingDevice {
 
   stop(): void {
     this.tasks.stop();
+    this.stopSampling();
     this.display?.stop();
     this.buzzer?.update(null);
     this.running = false;
@@ -261,6 +309,9 @@ export class SensingDevice {
   /** The 1 Hz evaluation: snapshot, fault transitions, alarms, buzzer, LED, NIBP schedule. */
   private evaluate(): void {
     const now = this.board.scheduler.now();
+    // Everything sampled up to now goes into the monitors first.
+    this.drainEcg();
+    this.drainPpg();
     if (this.bp && this.nextNibpAtMs !== null && now >= this.nextNibpAtMs) {
       // A determination still running (a slow deflation) just delays the next one.
       if (this.bp.state === 'idle') this.bp.start();

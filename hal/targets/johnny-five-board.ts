@@ -13,7 +13,8 @@
 //   StandardFirmataPlus >= 2.5, the board's SoftwareSerial through Firmata SERIAL messages.
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
-import type { AnalogIn } from '../analog.ts';
+import type { AnalogIn, BufferedAnalogIn, BufferedAnalogOptions } from '../analog.ts';
+import { PolledBufferedAnalogIn } from '../polled-buffer.ts';
 import { ANALOG_PINS, DIGITAL_PINS, PWM_PINS, PinError, type AnalogPin, type Board, type BoardCapabilities, type DigitalPin, type PwmPin } from '../board.ts';
 import type { Scheduler } from '../clock.ts';
 import type { DigitalIn, DigitalOut } from '../digital.ts';
@@ -192,6 +193,11 @@ export class JohnnyFiveBoard implements Board {
     }
     const slot = this.analogValues.get(pin)!;
     return { vref: 5, bits: 10, read: () => slot.value };
+  }
+
+  /** Firmata streams the pin's reports; the latest is copied into a ring buffer every period. */
+  bufferedAnalogIn(pin: AnalogPin, opts: BufferedAnalogOptions): BufferedAnalogIn {
+    return new PolledBufferedAnalogIn(this.scheduler, this.analogIn(pin), (opts.lines ?? []).map((l) => this.digitalIn(l)), opts);
   }
 
   digitalIn(pin: DigitalPin): DigitalIn {

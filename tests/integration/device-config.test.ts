@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Board } from '../../hal/board.ts';
 import { createDeviceWorld } from '../../sim/device-world.ts';
-import { chooseEcgRate, DeviceConfigError, SensingDevice, type DeviceEvent } from '../../firmware/sensing/device.ts';
+import { BLOCK_MS, chooseEcgRate, DeviceConfigError, SensingDevice, type DeviceEvent } from '../../firmware/sensing/device.ts';
 
 /** The virtual Uno as a board that, like Firmata 2.4, cannot sample faster than every 10 ms. */
 function firmataLike(board: Board): Board {
@@ -21,9 +21,11 @@ test('a 10 ms board: ECG at 100 Hz instead of 250, said in notices and as an eve
   device.start();
   await dw.world.runUntil(60_000);
   assert.ok(events.some((e) => e.kind === 'notice' && /ECG at 100 Hz/.test(e.text) && e.atMs === 0));
+  // The ECG is sampled into the board's buffer every 10 ms and processed in 100 ms blocks.
   const ecg = device.taskStats().find((t) => t.name === 'ecg')!;
-  assert.is(ecg.periodMs, 10);
-  assert.ok(Math.abs(ecg.runs - 6000) <= 1);
+  assert.is(ecg.periodMs, BLOCK_MS);
+  assert.ok(Math.abs(ecg.runs - 600) <= 1);
+  assert.is(device.sampleOverruns, 0);
   const s = device.snapshot();
   assert.ok(s.ecg.kind === 'value' && Math.abs(s.ecg.heartRateBpm - 135) <= 13.5, JSON.stringify(s.ecg));
   // 60 s of ECG at 100 Hz: that many conversions on A0, not 250 Hz worth.
@@ -41,13 +43,17 @@ test('rates: any of 100-500 Hz on a fast board; outside is a DeviceConfigError; 
   assert.throws(() => new SensingDevice(dw.world.uno, { lcd: 'none', nibpIntervalMs: 10_000 }), (e: unknown) => e instanceof DeviceConfigError);
 });
 
-test('the per-sample tasks keep their rate: no late runs over 10 simulated minutes with LCD and cuff', async () => {
+test('the sampling and block tasks keep their rate: no late runs, no lost samples over 10 simulated minutes with LCD and cuff', async () => {
   const dw = createDeviceWorld({ scenario: 'normal', seed: 3, lcd: 'parallel', cuff: 'oscillation' });
   const device = new SensingDevice(dw.world.uno, { cuff: { oscillationChannel: true } });
   device.start();
   await dw.world.runUntil(600_000);
   const stats = device.taskStats();
-  assert.equal(stats.map((t) => [t.name, t.runs, t.lateRuns]), [['ecg', 150_000, 0], ['ppg', 60_000, 0], ['temperature', 600, 0], ['evaluate', 600, 0]]);
+  assert.equal(stats.map((t) => [t.name, t.runs, t.lateRuns]), [['ecg', 6000, 0], ['ppg', 6000, 0], ['temperature', 600, 0], ['evaluate', 600, 0]]);
+  // Every sample instant converted once: 250 Hz ECG and 100 Hz pulse for 600 s, none lost.
+  assert.is(dw.world.uno.conversions('A0'), 150_000);
+  assert.is(dw.world.uno.conversions('A1'), 60_000);
+  assert.is(device.sampleOverruns, 0);
   assert.ok(device.display!.stats.frames > 2000);
 });
 

@@ -27,6 +27,7 @@ function miniBoard(clock: VirtualClock) {
     },
     i2c: () => bus,
     analogIn: none('analogIn'),
+    bufferedAnalogIn: none('bufferedAnalogIn'),
     digitalIn: none('digitalIn'),
     pwmOut: none('pwmOut'),
     modemSerial: none('modemSerial'),
