@@ -22,6 +22,7 @@ import { FlashQueue } from '../firmware/uplink/queue.ts';
 import { UplinkSession } from '../firmware/uplink/session.ts';
 import { Uplink } from '../firmware/uplink/uplink.ts';
 import { Fallback } from '../firmware/uplink/fallback.ts';
+import { EcgStripRecorder, EcgStripSource, type EcgStripSourceOptions } from '../firmware/uplink/ecg-strip-source.ts';
 import { alarmReading, criticalOf, snapshotSource } from '../firmware/uplink/vitals-summary.ts';
 import type { PersistentMemory } from '../sim/eeprom.ts';
 import type { VirtualClock } from '../sim/clock.ts';
@@ -70,6 +71,8 @@ export interface E2eOptions extends Omit<SimRunOptions, 'onSample' | 'setup' | '
   onTimeline?: (e: TimelineEntry, w: E2eWorld) => void;
   /** Called once everything is built (probes, fault injection). */
   setup?: (e: E2eWorld) => void;
+  /** The device sends ECG strips (on alarms and every periodMs) for the cloud-link page. */
+  ecgStrips?: Omit<EcgStripSourceOptions, 'epochMs' | 'wake'>;
 }
 
 export interface TimelineEntry {
@@ -116,6 +119,7 @@ export interface E2eWorld {
   serverModem: { telephony: TelephonyModel; driver: Sim800 };
   uplink: Uplink;
   fallback: Fallback;
+  strips: EcgStripSource | null;
   timeline: TimelineEntry[];
   mails: Array<{ to: string; atMs: number; text: string }>;
 }
@@ -294,8 +298,15 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
   const seq = new SeqCounter(nv.eeprom);
   const queue = new FlashQueue(nv.flash, { seqFloor: seq.assigned });
   const session = new UplinkSession({ transport: adapter, cell: adapter, nv, random: randomFrom(rng.fork('lpu-random')) });
+  const dev = run.device;
+  const strips = o.ecgStrips ? new EcgStripSource(clock, new EcgStripRecorder({ sampleRateHz: dev.ecgHz, adcBits: dev.ecgAdc.bits, countsPerMv: dev.ecgAdc.countsPerMv }), { ...o.ecgStrips, epochMs: toEpoch, wake: () => uplink.flushSoon() }) : null;
+  if (strips) {
+    dev.tapEcg(strips.sample);
+    dev.onEvent((e) => void (e.kind === 'alarm' && e.change === 'raised' && strips.alarm()));
+    strips.start();
+  }
   const uplink = new Uplink(
-    { scheduler: clock, queue, seq, session, random: randomFrom(rng.fork('lpu-backoff')), vitals: snapshotSource(() => run.device.snapshot(), toEpoch) },
+    { scheduler: clock, queue, seq, session, random: randomFrom(rng.fork('lpu-backoff')), vitals: snapshotSource(() => run.device.snapshot(), toEpoch), ...(strips ? { extras: strips } : {}) },
     { epochMs: toEpoch, summaryPeriodMs: o.summaryPeriodMs ?? 5000, uploadPeriodMs: o.uploadPeriodMs ?? 60_000 },
   );
   const fallback = new Fallback({ scheduler: clock, modem: adapter, epochMs: toEpoch, report: (r) => uplink.event(r), cell: () => session.lastCell });
@@ -313,13 +324,14 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
     run, clock, server, db: rawDb,
     lpuModem: { line, network, model, driver },
     serverModem: { telephony: sTelephony, driver: sDriver },
-    uplink, fallback, timeline, mails,
+    uplink, fallback, strips, timeline, mails,
   };
   o.setup?.(world);
   return {
     ...world,
     async close() {
       uplink.stop();
+      strips?.stop();
       await server.close();
       await rawDb.close();
       mailer?.close();
