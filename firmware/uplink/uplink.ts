@@ -205,7 +205,16 @@ export class Uplink {
       }
       // Then the extras (ECG strips): answered with the same ack, nothing to commit in the queue.
       for (let p = this.deps.extras?.peek(); p; p = this.deps.extras!.peek()) {
-        const ack = decodeAck(await this.deps.session.exchange(p));
+        const reply = await this.deps.session.exchange(p).catch((err: unknown) => {
+          // The server refused this payload itself (422): drop it rather than block the uplink.
+          if (err instanceof UplinkError && err.status === 422) return null;
+          throw err;
+        });
+        if (reply === null) {
+          this.deps.extras!.delivered();
+          continue;
+        }
+        const ack = decodeAck(reply);
         if (!ack.ok) throw new UplinkError('bad-reply', `ack: ${ack.error.code}`);
         this.lastContact = this.sched.now();
         this.deps.extras!.delivered();

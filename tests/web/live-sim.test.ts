@@ -315,6 +315,11 @@ if (!hasChromium()) {
     delays.sort((x, y) => x - y);
     const q = (p: number) => delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]!;
     console.log(`  ${delays.length} uploads, server arrival → page DOM: median ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${delays[delays.length - 1]} ms (virtual ${Math.round(e.clock.now() / 1000)} s)`);
+    // GPRS traffic of the run: all data posts vs the strips among them.
+    const posts = e.lpuModem.network.posts.filter((p) => p.url.endsWith('/v1/data'));
+    const st = e.strips!.stats;
+    console.log(`  GPRS: ${posts.length} data frames, ${posts.reduce((n, p) => n + p.body.length, 0)} B; ${st.delivered} ECG strips (${st.alarmStrips} on alarms, ${st.periodicStrips} periodic), ${st.bytesDelivered} B of strip payload (${Math.round(st.bytesDelivered / Math.max(1, st.delivered))} B each)`);
+    assert.ok(st.delivered >= 2 && st.alarmStrips >= 1, JSON.stringify(st));
     assert.ok(delays.length >= 20, `${delays.length} uploads measured of ${received.length}`);
     assert.ok(delays.length >= received.length - 2, `${received.length - delays.length} uploads never shown`);
     assert.ok(delays[delays.length - 1]! < 1000, `slowest ${delays[delays.length - 1]} ms`);

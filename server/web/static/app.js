@@ -252,7 +252,8 @@ function renderTrends() {
       title, width: width(el), height: 150,
       legend: { live: false },
       // Range from the data with a margin, not from zero: a 0.5 °C rise must be visible.
-      scales: { y: { range: (_u, lo, hi) => (lo == null || hi == null ? [0, 1] : [Math.floor(lo - 1 - (hi - lo) * 0.1), Math.ceil(hi + 1 + (hi - lo) * 0.1)]) } },
+      // One point would make a zero-width time axis (uPlot then spans years): pad it by 30 min.
+      scales: { x: { range: (_u, lo, hi) => (lo === hi ? [lo - 1800, hi + 1800] : [lo, hi]) }, y: { range: (_u, lo, hi) => (lo == null || hi == null ? [0, 1] : [Math.floor(lo - 1 - (hi - lo) * 0.1), Math.ceil(hi + 1 + (hi - lo) * 0.1)]) } },
       axes: [{ stroke: 'currentColor' }, { label: unit, stroke: 'currentColor', size: 44 }],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: true, size: 4 } }))],
     }, data, el);
