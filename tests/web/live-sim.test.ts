@@ -22,6 +22,8 @@ import { hasChromium, launch, CHROMIUM } from './helpers.ts';
 
 const SHOTS = join(import.meta.dirname, '..', '..', 'out', 'screenshots');
 const LEAD_OFF: [number, number] = [22_000, 42_000];
+/** Virtual time per wall time while the browser watches (BSN_WEB_SPEED overrides). */
+const SPEED = Number(process.env.BSN_WEB_SPEED ?? 12);
 
 if (!hasChromium()) {
   console.log(`SKIP tests/web/live-sim: no chromium at ${CHROMIUM}`);
@@ -112,8 +114,10 @@ if (!hasChromium()) {
     family = await browser.context.newPage();
     await family.goto(base + familyPath);
 
-    // Virtual time runs in the background from here on (as fast as it goes; it yields to the
-    // event loop every 100 ms of virtual time, so the server and the browser keep working).
+    // Virtual time runs in the background from here on, paced at SPEED times the wall clock: the
+    // server shares this process with the simulation, and at full speed the simulation would
+    // hold the event loop the server needs (a real server does not run a simulator beside it).
+    e.clock.setSpeed(SPEED);
     pacer = (async () => {
       while (running) {
         if (paused) await new Promise((r) => setTimeout(r, 10));
@@ -131,6 +135,7 @@ if (!hasChromium()) {
     await browser?.close();
     step('browser closed');
     if (!e) return;
+    e.clock.setSpeed('max');
     // A call in progress needs virtual time to end: run the clock until the engine has stopped.
     e.run.device.stop();
     e.uplink.stop();

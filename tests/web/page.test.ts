@@ -13,6 +13,43 @@ import { hasChromium, issue, launch, startWorld, uploadEcg, vitalsAt, CHROMIUM, 
 
 const SHOTS = join(import.meta.dirname, '..', '..', 'out', 'screenshots');
 
+// Runs in the page (a string: the test's TypeScript transform must not touch it). Lists text with
+// contrast below 4.5:1 (3:1 for large text) against its effective background, text under 13 px,
+// unnamed buttons and sections, an unnamed ECG chart, a missing lang.
+const A11Y_CHECK = `(() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (x) => ((x /= 255) <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bg = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    if (!own || box.width === 0 || el.closest('.u-legend, [hidden]')) continue;
+    const cs = getComputedStyle(el);
+    const size = parseFloat(cs.fontSize);
+    const L1 = lum(rgb(cs.color)), L2 = lum(bg(el));
+    const ratio = (Math.max(L1, L2) + 0.05) / (Math.min(L1, L2) + 0.05);
+    const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
+    const text = el.textContent.trim().slice(0, 30);
+    if (ratio < (large ? 3 : 4.5)) out.push('contrast ' + ratio.toFixed(2) + ' "' + text + '"');
+    if (size < 13) out.push(size + 'px "' + text + '"');
+  }
+  for (const b of document.querySelectorAll('button')) if (!b.hidden && !b.textContent.trim() && !b.getAttribute('aria-label')) out.push('unnamed button');
+  for (const s of document.querySelectorAll('main > section:not([hidden])')) if (!s.getAttribute('aria-label') && !s.getAttribute('role') && !s.querySelector('h2')) out.push('unnamed section #' + s.id);
+  if (!document.getElementById('ecg')?.getAttribute('aria-label')) out.push('ECG chart unnamed');
+  if (document.documentElement.lang !== 'en') out.push('no lang');
+  return out;
+})()`;
+
 if (!hasChromium()) {
   console.log(`SKIP tests/web/page: no chromium at ${CHROMIUM}`);
 } else {
@@ -79,6 +116,22 @@ if (!hasChromium()) {
     w.h.clock.advance(1000);
     assert.is((await w.lpu.send(vitalsAt(w, simMs + 1000, { systolicMmHg: 110 }))).status, 200);
     await page.waitForFunction(() => !document.querySelector('#t-bp')?.classList.contains('is-fault'), null, { timeout: 2000 });
+    await page.close();
+  });
+
+  test('accessibility basics: text contrast ≥ 4.5:1 (3:1 large), text ≥ 13 px, every control and chart named; light and dark', async () => {
+    // An alarm and a fault, so the red and the dashed blue states are on the page too.
+    w.h.clock.advance(1000);
+    assert.is((await w.lpu.send([...vitalsAt(w, simMs + 3000, { systolicMmHg: 150 }), { kind: 'fault', seq: w.seq++, measuredAt: w.h.clock.now(), sensor: 'temperature', fault: 'probe-open' }])).status, 200);
+    await w.h.server.engine!.idle();
+    const page = await open((await issue(w, 'physician')).path);
+    await page.waitForFunction(() => document.querySelector('#status')?.classList.contains('status-alarm'), null, { timeout: 5000 });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const bad = (await page.evaluate(A11Y_CHECK)) as string[];
+      assert.equal(bad, [], `${scheme}: ${bad.join('; ')}`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.close();
   });
 
