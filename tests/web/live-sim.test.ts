@@ -1,8 +1,9 @@
 // The cloud-link page in a real headless Chromium against a RUNNING simulation of the whole chain
 // (cli/e2e-run.ts): simulated patient → sensing firmware on the virtual Uno → uplink (flash queue,
 // session, ECG strips) → SIM800 driver → UART → SIM800 model → GPRS model → the real server, whose
-// HTTP also listens on loopback for the browser. Virtual time runs continuously in the background
-// while the browser works; the test waits on what the simulation does.
+// HTTP also listens on loopback for the browser. Virtual time runs continuously in the background,
+// paced at SPEED (12) times the wall clock, while the browser works; the test waits on what the
+// simulation does and pauses virtual time while it compares values or takes screenshots.
 //
 // Checked: the vitals on the page equal what the simulated device measured (its own summaries), the
 // physician's ECG chart draws the strip the device sent (sample for sample, gaps where an electrode
