@@ -17,6 +17,7 @@ import type { RandomSource } from '../protocol/random.ts';
 import { Sim800 } from '../firmware/modem/sim800.ts';
 import { writeCredential } from '../firmware/uplink/credential-store.ts';
 import { composeLpuUplink } from '../firmware/uplink/lpu-uplink.ts';
+import type { EcgStripSource, EcgStripSourceOptions } from '../firmware/uplink/ecg-strip-source.ts';
 import type { Uplink } from '../firmware/uplink/uplink.ts';
 import type { Fallback } from '../firmware/uplink/fallback.ts';
 import type { PersistentMemory } from '../sim/eeprom.ts';
@@ -66,6 +67,8 @@ export interface E2eOptions extends Omit<SimRunOptions, 'onSample' | 'setup' | '
   onTimeline?: (e: TimelineEntry, w: E2eWorld) => void;
   /** Called once everything is built (probes, fault injection). */
   setup?: (e: E2eWorld) => void;
+  /** The device sends ECG strips (on alarms and every periodMs) for the cloud-link page. */
+  ecgStrips?: Omit<EcgStripSourceOptions, 'epochMs' | 'wake'>;
 }
 
 export interface TimelineEntry {
@@ -112,6 +115,9 @@ export interface E2eWorld {
   serverModem: { telephony: TelephonyModel; driver: Sim800 };
   uplink: Uplink;
   fallback: Fallback;
+  strips: EcgStripSource | null;
+  /** Starts the device's sensing and its uplink (summaries, uploads, fallback, strips); the modems initialised first. */
+  startDevice(): void;
   timeline: TimelineEntry[];
   mails: Array<{ to: string; atMs: number; text: string }>;
 }
@@ -289,22 +295,26 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
 
   const toEpoch = (boardMs: number) => E2E_EPOCH0 + Math.round(boardMs);
   // The same uplink composition as `bsn-care run` on hardware (firmware/uplink/lpu-uplink.ts).
-  const { uplink, fallback } = composeLpuUplink(
+  const lpu = composeLpuUplink(
     { scheduler: clock, nv, modem: driver, device: run.device, random: randomFrom(rng.fork('lpu-random')), jitterRandom: randomFrom(rng.fork('lpu-backoff')), epochMs: toEpoch },
-    { baseUrl: 'http://bsn-care.example', apn: 'internet', summaryPeriodMs: o.summaryPeriodMs ?? 5000, uploadPeriodMs: o.uploadPeriodMs ?? 60_000 },
+    { baseUrl: 'http://bsn-care.example', apn: 'internet', summaryPeriodMs: o.summaryPeriodMs ?? 5000, uploadPeriodMs: o.uploadPeriodMs ?? 60_000, ecgStrips: o.ecgStrips ?? false },
   );
 
   world = {
     run, clock, server, db: rawDb,
     lpuModem: { line, network, model, driver },
     serverModem: { telephony: sTelephony, driver: sDriver },
-    uplink, fallback, timeline, mails,
+    uplink: lpu.uplink, fallback: lpu.fallback, strips: lpu.strips, timeline, mails,
+    startDevice() {
+      run.device.start();
+      lpu.start();
+    },
   };
   o.setup?.(world);
   return {
     ...world,
     async close() {
-      uplink.stop();
+      lpu.stop();
       await server.close();
       await rawDb.close();
       mailer?.close();
@@ -388,9 +398,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
 
     await runOn(clock, e.serverModem.driver.init());
     await runOn(clock, e.lpuModem.driver.init());
-    run.device.start();
-    e.uplink.start();
-    e.fallback.start();
+    e.startDevice();
     await clock.runUntil(o.durationMs);
     await e.server.engine?.idle();
 

@@ -19,6 +19,14 @@
 // Downlink, server -> LPU, the acknowledgement:
 //   u8 format = 1 | u8 type = 0x81 | u32 ackedSeq (highest seq such that all of 1..ackedSeq are stored; 0 = none)
 // Sequence numbers start at 1 and are per LPU (kept across sessions in the LPU's EEPROM).
+// Uplink, LPU -> server, an ECG strip (the last seconds of lead II; answered with the same ack):
+//   u8 format = 1 | u8 type = 0x02 | u64 startAt (ms, Unix epoch) | u8 rateHz (1..250)
+//   | u16 count (2..2500) | u8 scaleUv (µV per step, 1..255) | sample * count
+//   sample: i8 delta in steps from the previous sample (-127..127)
+//         | 0x80 0x00            missing sample (electrode off): shown as a gap, never as a value
+//         | 0x80 0x01 i16 value  absolute value in steps: the first sample, the first after a gap
+//                                (a delta there is bad-value), and any jump beyond ±127 steps
+// See encodeEcgStrip / decodeEcgStrip below and protocol/README.md section 8.1.
 
 export const PAYLOAD_FORMAT = 1;
 export const TYPE_READINGS = 0x01;
@@ -211,6 +219,123 @@ export function decodeAck(b: Uint8Array): PayloadResult<{ ackedSeq: number }> {
   if (b[1] !== TYPE_ACK) return fail('bad-type', 'not an ack');
   if (b.length !== 6) return fail('trailing-bytes', 'ack longer than 6 bytes');
   return { ok: true, value: { ackedSeq: ((b[2]! << 24) >>> 0) + ((b[3]! << 16) | (b[4]! << 8) | b[5]!) } };
+}
+
+// ---- ECG strips (type 0x02) ----
+
+export const TYPE_ECG_STRIP = 0x02;
+export const ECG_STRIP_MAX_RATE_HZ = 250;
+export const ECG_STRIP_MAX_SAMPLES = 2500;
+const STRIP_HEADER = 1 + 1 + 8 + 1 + 2 + 1;
+const ESC = 0x80;
+const ESC_MISSING = 0x00;
+const ESC_ABSOLUTE = 0x01;
+
+export interface EcgStripPayload {
+  /** Time of the first sample, ms since the Unix epoch. */
+  readonly startAt: number;
+  readonly rateHz: number;
+  /** Quantisation step, µV. */
+  readonly scaleUv: number;
+  /** Lead II in µV; null where the device had no valid sample (an electrode off). */
+  readonly samplesUv: ReadonlyArray<number | null>;
+}
+
+export type EcgStripErrorCode = 'truncated' | 'bad-format' | 'bad-type' | 'bad-rate' | 'bad-count' | 'bad-scale' | 'bad-value' | 'trailing-bytes';
+export type EcgStripResult = { readonly ok: true; readonly value: EcgStripPayload } | { readonly ok: false; readonly error: { readonly code: EcgStripErrorCode; readonly message: string } };
+
+/**
+ * Encodes a strip (our own input: throws PayloadParameterError on bad parameters). A null or
+ * non-finite sample is sent as missing. Values are rounded to `scaleUv` (default 20 µV) steps;
+ * each delta is taken from the value the decoder reconstructs, so rounding never accumulates.
+ */
+export function encodeEcgStrip(s: { startAt: number; rateHz: number; samplesUv: ReadonlyArray<number | null>; scaleUv?: number }): Uint8Array {
+  const scale = s.scaleUv ?? 20;
+  const n = s.samplesUv.length;
+  if (!Number.isInteger(s.rateHz) || s.rateHz < 1 || s.rateHz > ECG_STRIP_MAX_RATE_HZ) throw new PayloadParameterError(`rateHz must be 1..${ECG_STRIP_MAX_RATE_HZ}`);
+  if (n < 2 || n > ECG_STRIP_MAX_SAMPLES) throw new PayloadParameterError(`a strip holds 2..${ECG_STRIP_MAX_SAMPLES} samples`);
+  if (!Number.isInteger(scale) || scale < 1 || scale > 255) throw new PayloadParameterError('scaleUv must be 1..255');
+  if (!Number.isInteger(s.startAt) || s.startAt < 0 || s.startAt > Number.MAX_SAFE_INTEGER) throw new PayloadParameterError(`startAt ${s.startAt} invalid`);
+  const out = new Uint8Array(STRIP_HEADER + 4 * n);
+  const v = new DataView(out.buffer);
+  out[0] = PAYLOAD_FORMAT;
+  out[1] = TYPE_ECG_STRIP;
+  v.setBigUint64(2, BigInt(s.startAt));
+  out[10] = s.rateHz;
+  v.setUint16(11, n);
+  out[13] = scale;
+  let o = STRIP_HEADER;
+  let cur = 0;
+  let afterGap = true;
+  for (let i = 0; i < n; i++) {
+    const x = s.samplesUv[i];
+    if (x === null || x === undefined || !Number.isFinite(x)) {
+      out[o++] = ESC;
+      out[o++] = ESC_MISSING;
+      afterGap = true;
+      continue;
+    }
+    const q = Math.max(-32768, Math.min(32767, Math.round(x / scale)));
+    const d = q - cur;
+    if (!afterGap && d >= -127 && d <= 127) v.setInt8(o++, d);
+    else {
+      out[o++] = ESC;
+      out[o++] = ESC_ABSOLUTE;
+      v.setInt16(o, q);
+      o += 2;
+    }
+    cur = q;
+    afterGap = false;
+  }
+  return out.slice(0, o);
+}
+
+/** Decodes an ECG strip from outside; never throws. */
+export function decodeEcgStrip(b: Uint8Array): EcgStripResult {
+  const bad = (code: EcgStripErrorCode, message: string): EcgStripResult => ({ ok: false, error: { code, message } });
+  if (!(b instanceof Uint8Array) || b.length < STRIP_HEADER) return bad('truncated', `an ECG strip needs at least ${STRIP_HEADER} bytes`);
+  if (b[0] !== PAYLOAD_FORMAT) return bad('bad-format', `payload format ${b[0]} is not ${PAYLOAD_FORMAT}`);
+  if (b[1] !== TYPE_ECG_STRIP) return bad('bad-type', `payload type 0x${b[1]!.toString(16)} is not an ECG strip`);
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const t = v.getBigUint64(2);
+  if (t > BigInt(Number.MAX_SAFE_INTEGER)) return bad('bad-value', 'startAt out of range');
+  const rateHz = b[10]!;
+  const n = v.getUint16(11);
+  const scaleUv = b[13]!;
+  if (rateHz < 1 || rateHz > ECG_STRIP_MAX_RATE_HZ) return bad('bad-rate', `rateHz must be 1..${ECG_STRIP_MAX_RATE_HZ}`);
+  if (n < 2 || n > ECG_STRIP_MAX_SAMPLES) return bad('bad-count', `count must be 2..${ECG_STRIP_MAX_SAMPLES}`);
+  if (scaleUv < 1) return bad('bad-scale', 'scaleUv must be 1..255');
+  const samplesUv: Array<number | null> = new Array<number | null>(n);
+  let o = STRIP_HEADER;
+  let cur = 0;
+  let afterGap = true;
+  for (let i = 0; i < n; i++) {
+    if (o >= b.length) return bad('truncated', `sample ${i} of ${n} missing`);
+    const x = b[o]!;
+    if (x !== ESC) {
+      // A delta needs a present sample before it: after a gap (or at the start) only an absolute value.
+      if (afterGap) return bad('bad-value', `sample ${i}: a delta without a value before it`);
+      cur += v.getInt8(o);
+      o += 1;
+      samplesUv[i] = cur * scaleUv;
+      continue;
+    }
+    if (o + 1 >= b.length) return bad('truncated', `sample ${i} escape truncated`);
+    const e = b[o + 1]!;
+    if (e === ESC_MISSING) {
+      samplesUv[i] = null;
+      afterGap = true;
+      o += 2;
+    } else if (e === ESC_ABSOLUTE) {
+      if (o + 4 > b.length) return bad('truncated', `sample ${i} value truncated`);
+      cur = v.getInt16(o + 2);
+      samplesUv[i] = cur * scaleUv;
+      afterGap = false;
+      o += 4;
+    } else return bad('bad-value', `sample ${i}: unknown escape 0x${e.toString(16)}`);
+  }
+  if (o !== b.length) return bad('trailing-bytes', `${b.length - o} bytes after the last sample`);
+  return { ok: true, value: { startAt: Number(t), rateHz, scaleUv, samplesUv } };
 }
 
 /** The value part of a reading as stored (JSON with unit-named fields). */

@@ -20,7 +20,7 @@ import { migrate } from './migrations.ts';
 import type { Notifier } from './notifier.ts';
 import { decodeBatch, encodeAck } from '../protocol/readings.ts';
 import { SqlServerStore } from './sql-store.ts';
-import { TYPE_ECG_STRIP } from './web/ecg-strip.ts';
+import { TYPE_ECG_STRIP } from '../protocol/readings.ts';
 import { ingestEcgStripPayload } from './web/links.ts';
 import { LiveEvents } from './web/live.ts';
 import { registerWebRoutes } from './web/routes.ts';

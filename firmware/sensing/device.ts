@@ -140,6 +140,14 @@ export class SensingDevice {
   private readonly network: () => DisplayModel['network'];
   private startedAtMs = 0;
   private running = false;
+  /** The ECG ADC: resolution and counts per mV at the electrodes (for the ECG strip recorder). */
+  readonly ecgAdc: { readonly bits: number; readonly countsPerMv: number };
+  private ecgTap: ((counts: number, leadOff: boolean) => void) | null = null;
+
+  /** Every raw ECG sample as taken (ADC counts, lead-off), e.g. for firmware/uplink/ecg-strip-source.ts. */
+  tapEcg(listener: ((counts: number, leadOff: boolean) => void) | null): void {
+    this.ecgTap = listener;
+  }
 
   constructor(private readonly board: Board, config: DeviceConfig = {}) {
     const minMs = board.capabilities.minSampleIntervalMs;
@@ -161,6 +169,7 @@ export class SensingDevice {
     const top = (1 << signal.bits) - 1;
     this.ecg = new EcgMonitor({ samplingFrequencyHz: this.ecgHz, railLowCounts: 0, railHighCounts: top });
     const countsPerMv = ((config.ecgFrontEndGain ?? 1100) / 1000) * ((1 << signal.bits) / signal.vref);
+    this.ecgAdc = { bits: signal.bits, countsPerMv };
     this.ecgAmplitude = new EcgAmplitudeGuard({ sampleRateHz: this.ecgHz, countsPerMv });
     this.pulse = new PulseRateEstimator({ sampleRateHz: this.ppgHz, fullScale: (1 << ppgIn.bits) - 1 });
     this.temperature = new TemperatureEstimator({ sampleRateHz: this.temperatureHz, vref: tempIn.vref, bits: tempIn.bits, calibrationOffsetC: config.temperatureCalibrationC ?? 0 });
@@ -171,6 +180,7 @@ export class SensingDevice {
     this.drainEcg = () => {
       const input = this.ecgIn;
       if (!input) return;
+      const tap = this.ecgTap;
       for (;;) {
         const n = input.take(counts, lines);
         for (let i = 0; i < n; i++) {
@@ -178,6 +188,7 @@ export class SensingDevice {
           const off = lines[i] !== 0;
           ecg.push(x, off);
           amplitude.push(x, off);
+          if (tap !== null) tap(x, off);
         }
         if (n < counts.length) return;
       }

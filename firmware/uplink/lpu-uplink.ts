@@ -17,11 +17,16 @@ import { Sim800Uplink } from './sim800-transport.ts';
 import type { UplinkTransport } from './transport.ts';
 import { Uplink } from './uplink.ts';
 import { alarmReading, criticalOf, snapshotSource, type SnapshotLike } from './vitals-summary.ts';
+import { EcgStripRecorder, EcgStripSource, type EcgStripSourceOptions } from './ecg-strip-source.ts';
 
 /** What the uplink needs of the sensing application (SensingDevice). */
 export interface UplinkDevice {
   snapshot(): SnapshotLike;
   onEvent(listener: (e: DeviceEvent) => void): () => void;
+  /** The ECG as sampled (for the strips), its rate and its ADC scale. */
+  readonly ecgHz: number;
+  readonly ecgAdc: { readonly bits: number; readonly countsPerMv: number };
+  tapEcg(listener: ((counts: number, leadOff: boolean) => void) | null): void;
 }
 
 export interface LpuUplinkDeps {
@@ -47,6 +52,8 @@ export interface LpuUplinkOptions {
   summaryPeriodMs?: number;
   uploadPeriodMs?: number;
   fallback?: FallbackOptions;
+  /** 10 s ECG strips on every raised alarm and periodically (default every 15 min); false: none. */
+  ecgStrips?: Omit<EcgStripSourceOptions, 'epochMs' | 'wake'> | false;
 }
 
 export interface LpuUplink {
@@ -56,6 +63,7 @@ export interface LpuUplink {
   session: UplinkSession;
   uplink: Uplink;
   fallback: Fallback;
+  strips: EcgStripSource | null;
   /** Starts the summaries, the upload loop and the fallback's watch (the modem initialised). */
   start(): void;
   /** Stops them; an exchange in flight finishes, no new one starts (see idle()). */
@@ -87,8 +95,14 @@ export function composeLpuUplink(deps: LpuUplinkDeps, opts: LpuUplinkOptions): L
     },
   };
   const session = new UplinkSession({ transport, cell: link, nv, random: deps.random });
-  const uplink = new Uplink(
-    { scheduler, queue, seq, session, random: deps.jitterRandom ?? deps.random, vitals: snapshotSource(() => device.snapshot(), epochMs) },
+  const strips = opts.ecgStrips === false ? null : new EcgStripSource(
+    scheduler,
+    new EcgStripRecorder({ sampleRateHz: device.ecgHz, adcBits: device.ecgAdc.bits, countsPerMv: device.ecgAdc.countsPerMv }),
+    { ...opts.ecgStrips, epochMs, wake: () => uplink.flushSoon() },
+  );
+  if (strips) device.tapEcg(strips.sample);
+  const uplink: Uplink = new Uplink(
+    { scheduler, queue, seq, session, random: deps.jitterRandom ?? deps.random, vitals: snapshotSource(() => device.snapshot(), epochMs), ...(strips ? { extras: strips } : {}) },
     { epochMs, summaryPeriodMs: opts.summaryPeriodMs ?? 5000, uploadPeriodMs: opts.uploadPeriodMs ?? 60_000 },
   );
   const fallback = new Fallback({ scheduler, modem: link, epochMs, report: (r) => uplink.event(r), cell: () => session.lastCell }, opts.fallback);
@@ -99,18 +113,22 @@ export function composeLpuUplink(deps: LpuUplinkDeps, opts: LpuUplinkOptions): L
     uplink.takeSummary();
     uplink.event([alarmReading(e.change, e.alarm, epochMs(e.atMs))]);
     fallback.setCritical(criticalOf(device.snapshot()));
+    // The 10 s of ECG before the alarm, for the physician's page.
+    if (e.change === 'raised') strips?.alarm();
   });
   return {
-    link, seq, queue, session, uplink, fallback,
+    link, seq, queue, session, uplink, fallback, strips,
     start() {
       stopped = false;
       uplink.start();
       fallback.start();
+      strips?.start();
     },
     stop() {
       stopped = true;
       uplink.stop();
       fallback.stop();
+      strips?.stop();
     },
     async idle() {
       // Checked a macrotask later: the session and the upload loop finish their synchronous work

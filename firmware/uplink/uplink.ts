@@ -7,6 +7,7 @@ import type { Scheduler, TimerHandle } from '../../hal/clock.ts';
 import { decodeAck, encodeBatch } from '../../protocol/readings.ts';
 import type { RandomSource } from '../../protocol/random.ts';
 import { QueueFullError, type FlashQueue, type QueuedReading } from './queue.ts';
+import type { ExtraPayloads } from './ecg-strip-source.ts';
 import type { SeqCounter } from './seq-counter.ts';
 import { UplinkError, type UplinkErrorCode, type UplinkSession } from './session.ts';
 
@@ -48,6 +49,8 @@ export interface UplinkDeps {
   session: UplinkSession;
   random: RandomSource;
   vitals?: VitalsSource;
+  /** Payloads sent after the readings, e.g. ECG strips (ecg-strip-source.ts). */
+  extras?: ExtraPayloads;
 }
 
 export class Uplink {
@@ -136,6 +139,11 @@ export class Uplink {
     if (this.failures === 0) this.schedule(0);
   }
 
+  /** Upload soon (an extra payload such as an alarm's ECG strip is waiting); respects a back-off. */
+  flushSoon(): void {
+    if (this.failures === 0) this.schedule(0);
+  }
+
   /** Board ms → epoch ms as the uplink stamps readings. */
   epoch(boardMs = this.sched.now()): number {
     return this.opts.epochMs(boardMs);
@@ -194,6 +202,23 @@ export class Uplink {
         this.failures = 0;
         this.lastError = null;
         for (const l of [...this.contactListeners]) l(true);
+      }
+      // Then the extras (ECG strips): answered with the same ack, nothing to commit in the queue.
+      for (let p = this.deps.extras?.peek(); p; p = this.deps.extras!.peek()) {
+        const reply = await this.deps.session.exchange(p).catch((err: unknown) => {
+          // The server refused this payload itself (422): drop it rather than block the uplink.
+          if (err instanceof UplinkError && err.status === 422) return null;
+          throw err;
+        });
+        if (reply === null) {
+          this.deps.extras!.delivered();
+          continue;
+        }
+        const ack = decodeAck(reply);
+        if (!ack.ok) throw new UplinkError('bad-reply', `ack: ${ack.error.code}`);
+        this.lastContact = this.sched.now();
+        this.deps.extras!.delivered();
+        this.stats.frames++;
       }
       this.schedule(this.opts.uploadPeriodMs);
     } catch (err) {

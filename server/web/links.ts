@@ -6,7 +6,7 @@
 import { hashToken } from '../engine.ts';
 import { int, intOrNull, type Database } from '../db.ts';
 import { migrate, type Migration } from '../migrations.ts';
-import { decodeEcgStrip } from './ecg-strip.ts';
+import { decodeEcgStrip } from '../../protocol/readings.ts';
 
 export type LinkRole = 'family' | 'physician' | 'emergency';
 export const LINK_ROLES: readonly LinkRole[] = ['family', 'physician', 'emergency'];
@@ -135,19 +135,19 @@ export async function logAccess(db: Database, o: { at: number; access: LinkAcces
 export interface EcgStrip {
   readonly measuredAt: number;
   readonly rateHz: number;
-  /** Lead II, microvolts. */
-  readonly samplesUv: readonly number[];
+  /** Lead II, microvolts; null where the device had no valid sample (electrode off). */
+  readonly samplesUv: ReadonlyArray<number | null>;
 }
 
 export async function storeEcgStrip(db: Database, lpuId: number, strip: EcgStrip, now: number): Promise<void> {
   await db.query('INSERT INTO ecg_strips (lpu_id, measured_at, rate_hz, samples_uv, received_at) VALUES ($1, $2, $3, $4, $5)',
-    [lpuId, strip.measuredAt, strip.rateHz, JSON.stringify(strip.samplesUv.map((v) => Math.round(v))), now]);
+    [lpuId, strip.measuredAt, strip.rateHz, JSON.stringify(strip.samplesUv.map((v) => (v === null ? null : Math.round(v)))), now]);
 }
 
 export async function latestEcgStrip(db: Database, lpuId: number): Promise<(EcgStrip & { receivedAt: number }) | null> {
   const r = (await db.query('SELECT measured_at, rate_hz, samples_uv, received_at FROM ecg_strips WHERE lpu_id = $1 ORDER BY measured_at DESC, id DESC LIMIT 1', [lpuId]))[0];
   if (!r) return null;
-  return { measuredAt: int(r.measured_at), rateHz: int(r.rate_hz), samplesUv: JSON.parse(String(r.samples_uv)) as number[], receivedAt: int(r.received_at) };
+  return { measuredAt: int(r.measured_at), rateHz: int(r.rate_hz), samplesUv: JSON.parse(String(r.samples_uv)) as Array<number | null>, receivedAt: int(r.received_at) };
 }
 
 /** Stores an ECG-strip payload from a data frame; returns the LPU's current ackedSeq for the reply. */

@@ -75,7 +75,8 @@ export const canSeeLocation = (r: LinkRole): boolean => r === 'emergency';
 
 // Which measured kinds a sensor's fault invalidates.
 const SENSOR_KINDS: Record<string, readonly string[]> = {
-  ecg: ['heart-rate', 'rhythm'],
+  // Only a rhythm proves the ECG is back: while it is off the finger sensor's pulse stands in for the heart rate.
+  ecg: ['rhythm'],
   ppg: ['spo2'],
   temperature: ['temperature'],
   cuff: ['blood-pressure'],

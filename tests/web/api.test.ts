@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { int } from '../../server/db.ts';
-import { encodeEcgStrip } from '../../server/web/ecg-strip.ts';
+import { encodeEcgStrip } from '../../protocol/readings.ts';
 import { backends, CONTACTS, OPERATOR_TOKEN, post } from '../server/helpers.ts';
 import { getJson, issue, startWorld, uploadEcg, vitalsAt, type World } from './helpers.ts';
 
@@ -125,7 +125,7 @@ for (const backend of backends()) {
     if (!sealed.ok) throw new Error(sealed.error.code);
     const r = await w.lpu.sendFrame(sealed.value);
     assert.is(r.status, 422);
-    assert.is(r.json!.error, 'payload-bad-length');
+    assert.is(r.json!.error, 'payload-truncated');
     assert.equal(await w.db.query('SELECT count(*) AS n FROM ecg_strips'), before);
     const samples = await uploadEcg(w, 30_000);
     const p = await getJson(w, `${(await issue(w, 'physician')).path}/state`);

@@ -8,7 +8,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { openDatabase, int, type Database } from '../../server/db.ts';
 import type { CallOutcome } from '../../server/escalation.ts';
 import type { Reading } from '../../protocol/readings.ts';
-import { encodeEcgStrip } from '../../server/web/ecg-strip.ts';
+import { encodeEcgStrip } from '../../protocol/readings.ts';
 import { createPatient, type Patient } from '../../sim/patient/patient.ts';
 import { HttpLpu, OPERATOR_TOKEN, post, registerLpu, startServer, type Harness } from '../server/helpers.ts';
 

@@ -1,7 +1,8 @@
 // The cloud-link page in a real headless Chromium (Debian's chromium through playwright-core)
-// against a real server fed by a simulated patient: live values within 1 s of ingest, role
-// scoping visible on the page, acknowledgement from the page stops the repeated calls, refused
-// links, and screenshots at phone and desktop sizes (out/screenshots/, not committed).
+// against a real server fed sealed uploads of a simulated patient's values: role scoping visible
+// on the page, a sensor fault worded as such, revoked/expired/unknown links refused, screenshots
+// (out/screenshots/, not committed). The page against the running simulation of the whole chain
+// (live values, ECG strips from the device, update latency, acknowledgement) is live-sim.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync } from 'node:fs';
@@ -11,6 +12,43 @@ import { CONTACTS, OPERATOR_TOKEN, post } from '../server/helpers.ts';
 import { hasChromium, issue, launch, startWorld, uploadEcg, vitalsAt, CHROMIUM, type World } from './helpers.ts';
 
 const SHOTS = join(import.meta.dirname, '..', '..', 'out', 'screenshots');
+
+// Runs in the page (a string: the test's TypeScript transform must not touch it). Lists text with
+// contrast below 4.5:1 (3:1 for large text) against its effective background, text under 13 px,
+// unnamed buttons and sections, an unnamed ECG chart, a missing lang.
+const A11Y_CHECK = `(() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (x) => ((x /= 255) <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bg = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    if (!own || box.width === 0 || el.closest('.u-legend, [hidden]')) continue;
+    const cs = getComputedStyle(el);
+    const size = parseFloat(cs.fontSize);
+    const L1 = lum(rgb(cs.color)), L2 = lum(bg(el));
+    const ratio = (Math.max(L1, L2) + 0.05) / (Math.min(L1, L2) + 0.05);
+    const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
+    const text = el.textContent.trim().slice(0, 30);
+    if (ratio < (large ? 3 : 4.5)) out.push('contrast ' + ratio.toFixed(2) + ' "' + text + '"');
+    if (size < 13) out.push(size + 'px "' + text + '"');
+  }
+  for (const b of document.querySelectorAll('button')) if (!b.hidden && !b.textContent.trim() && !b.getAttribute('aria-label')) out.push('unnamed button');
+  for (const s of document.querySelectorAll('main > section:not([hidden])')) if (!s.getAttribute('aria-label') && !s.getAttribute('role') && !s.querySelector('h2')) out.push('unnamed section #' + s.id);
+  if (!document.getElementById('ecg')?.getAttribute('aria-label')) out.push('ECG chart unnamed');
+  if (document.documentElement.lang !== 'en') out.push('no lang');
+  return out;
+})()`;
 
 if (!hasChromium()) {
   console.log(`SKIP tests/web/page: no chromium at ${CHROMIUM}`);
@@ -43,40 +81,6 @@ if (!hasChromium()) {
     await w?.close();
   });
 
-  test('live values from the simulated patient appear on the open page within 1 s of ingest', async () => {
-    const page = await open((await issue(w, 'physician')).path);
-    await page.waitForFunction(() => Number(document.body.dataset.updates ?? 0) >= 1, null, { timeout: 5000 });
-    // Six more uploads while the page is open; BP varies so each one is visibly new.
-    const delays: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      simMs += 2000;
-      w.h.clock.advance(2000);
-      const systolic = 100 + i; // below every alarm threshold
-      const batch = vitalsAt(w, simMs, { systolicMmHg: systolic });
-      const dia = (batch[2] as { diastolicMmHg: number }).diastolicMmHg;
-      const t0 = Date.now();
-      assert.is((await w.lpu.send(batch)).status, 200);
-      await page.waitForFunction((text) => document.querySelector('#t-bp .num')?.textContent === text, `${systolic}/${dia}`, { timeout: 3000, polling: 'raf' });
-      delays.push(Date.now() - t0);
-    }
-    console.log(`  page update after ingest: max ${Math.max(...delays)} ms, values ${delays.join(', ')} ms`);
-    assert.ok(Math.max(...delays) < 1000, `slowest ${Math.max(...delays)} ms`);
-    const hr = Number(await tileText(page, 't-hr'));
-    const truth = w.patient.truth(simMs).heartRateBpm;
-    assert.ok(Math.abs(hr - truth) <= 1, `HR on page ${hr} vs simulated ${truth}`);
-    assert.match(await page.locator('#status-title').innerText(), /OK/);
-    assert.match(await page.locator('#freshness').innerText(), /Last update .* live/);
-    // Physician: ECG strip drawn (uPlot canvas), trends shown, no location.
-    assert.ok(await page.locator('#ecg-card').isVisible());
-    assert.is(await page.locator('#ecg canvas').count(), 1);
-    assert.ok(await page.locator('#trends-card').isVisible());
-    assert.not.ok(await page.locator('#location').isVisible());
-    await shot(page, 'physician-ok-360x740');
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await shot(page, 'physician-ok-1280x800');
-    await page.close();
-  });
-
   test('a family link shows vitals and alarms but neither the ECG nor the location', async () => {
     const page = await open((await issue(w, 'family')).path);
     await page.waitForFunction(() => Number(document.body.dataset.updates ?? 0) >= 1, null, { timeout: 5000 });
@@ -104,7 +108,8 @@ if (!hasChromium()) {
     assert.is((await w.lpu.send([{ kind: 'fault', seq: w.seq++, measuredAt: w.h.clock.now(), sensor: 'cuff', fault: 'cuff-leak' }])).status, 200);
     await page.waitForFunction(() => document.querySelector('#status')?.classList.contains('status-fault'), null, { timeout: 2000 });
     assert.match(await page.locator('#status-title').innerText(), /not a medical alarm/);
-    assert.match(await tileText(page, 't-bp'), /Sensor fault/);
+    assert.match(await tileText(page, 't-bp'), /cuff leaks — reading unavailable/i);
+    assert.not.match(await tileText(page, 't-bp'), /\d/);
     assert.match(await page.locator('#faults').innerText(), /cuff leaks/);
     await shot(page, 'family-fault-360x740');
     // A valid BP reading afterwards clears the fault on the page.
@@ -114,49 +119,19 @@ if (!hasChromium()) {
     await page.close();
   });
 
-  test('acknowledging from the page sets fr and the repeated calls to the family stop', async () => {
-    // Close the fault alarm left by the previous test so only the BP alarm is open.
-    await w.db.query(`UPDATE escalations SET status = 'resolved', next_due_at = NULL WHERE topic LIKE 'fault:%'`);
-    const page = await open((await issue(w, 'family')).path);
-    await page.waitForFunction(() => Number(document.body.dataset.updates ?? 0) >= 1, null, { timeout: 5000 });
-    simMs += 1000;
+  test('accessibility basics: text contrast ≥ 4.5:1 (3:1 large), text ≥ 13 px, every control and chart named; light and dark', async () => {
+    // An alarm and a fault, so the red and the dashed blue states are on the page too.
     w.h.clock.advance(1000);
-    assert.is((await w.lpu.send(vitalsAt(w, simMs, { systolicMmHg: 138 }))).status, 200); // family level
+    assert.is((await w.lpu.send([...vitalsAt(w, simMs + 3000, { systolicMmHg: 150 }), { kind: 'fault', seq: w.seq++, measuredAt: w.h.clock.now(), sensor: 'temperature', fault: 'probe-open' }])).status, 200);
     await w.h.server.engine!.idle();
-    await page.waitForFunction(() => document.querySelector('#status')?.classList.contains('status-alarm'), null, { timeout: 2000 });
-    // The family is called every minute while nobody answers.
-    for (let i = 0; i < 3; i++) {
-      w.h.clock.advance(60_000);
-      await w.h.server.engine!.idle();
+    const page = await open((await issue(w, 'physician')).path);
+    await page.waitForFunction(() => document.querySelector('#status')?.classList.contains('status-alarm'), null, { timeout: 5000 });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const bad = (await page.evaluate(A11Y_CHECK)) as string[];
+      assert.equal(bad, [], `${scheme}: ${bad.join('; ')}`);
     }
-    const familyCalls = () => w.h.telephony.log.filter((d) => d.channel === 'call' && d.to === CONTACTS.family.phone).length;
-    const before = familyCalls();
-    assert.ok(before >= 3, `family called ${before} times`);
-    // The timeline on the page lists the calls (pushed by the SSE poll).
-    await page.waitForFunction((n) => document.querySelectorAll('#alarms li.alarm.active ol li').length >= n, before, { timeout: 3000 });
-    await shot(page, 'family-alarm-360x740');
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await shot(page, 'family-alarm-dark-360x740');
     await page.emulateMedia({ colorScheme: 'light' });
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await shot(page, 'family-alarm-1280x800');
-    await page.setViewportSize({ width: 360, height: 740 });
-
-    await page.getByRole('button', { name: 'I am taking care of this' }).click();
-    assert.ok(await page.locator('#ack-confirm').isVisible(), 'asks for confirmation first');
-    await shot(page, 'family-ack-confirm-360x740');
-    await page.getByRole('button', { name: "Yes, I'm responding" }).click();
-    await page.waitForFunction(() => /recorded/.test(document.querySelector('#ack-result')?.textContent ?? ''), null, { timeout: 3000 });
-    const esc = await w.db.query(`SELECT status, state FROM escalations WHERE topic = 'blood-pressure' ORDER BY id DESC LIMIT 1`);
-    assert.is(JSON.parse(String(esc[0]!.state)).core.fr, true);
-    assert.is(String(esc[0]!.status), 'resolved');
-    for (let i = 0; i < 5; i++) {
-      w.h.clock.advance(60_000);
-      await w.h.server.engine!.idle();
-    }
-    assert.is(familyCalls(), before, 'no more calls after the acknowledgement');
-    await page.waitForFunction(() => document.querySelector('#status')?.classList.contains('status-ok'), null, { timeout: 3000 });
-    assert.match(await page.locator('#alarms').innerText(), /Acknowledged by: family/);
     await page.close();
   });
 

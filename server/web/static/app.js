@@ -10,11 +10,21 @@ let view = null;
 let viewLocalAt = 0; // Date.now() when the view arrived: the server's clock may not be ours
 let ecgPlot = null;
 const trendPlots = {};
+// The chart objects, for a reader's tools and the browser tests (what is drawn, not the DOM).
+const charts = { ecg: null, trends: trendPlots };
+window.bsnCharts = charts;
 
 const ROLE_TEXT = { family: 'Family view', physician: 'Physician view', emergency: 'Emergency unit view' };
 const RHYTHM_TEXT = { sinus: 'Sinus', af: 'Atrial fibrillation', asystole: 'ASYSTOLE', vf: 'Ventricular fibrillation', vt: 'Ventricular tachycardia', unknown: 'Unknown' };
 const SENSOR_TEXT = { ecg: 'ECG electrodes', ppg: 'Finger sensor (SpO₂)', temperature: 'Temperature sensor', cuff: 'Blood-pressure cuff' };
-const FAULT_TEXT = { 'lead-off': 'an electrode is off', 'cuff-leak': 'the cuff leaks', 'adc-saturated': 'signal out of range (saturated)', 'no-signal': 'no signal', 'out-of-range': 'reading out of range' };
+const FAULT_TEXT = {
+  'lead-off': 'an electrode is off', 'cuff-leak': 'the cuff leaks', 'adc-saturated': 'signal out of range (saturated)', 'no-signal': 'no signal',
+  'out-of-range': 'reading out of range', noisy: 'signal too noisy', flat: 'no signal (flat line)', 'no-pulse': 'no pulse found', 'probe-open': 'probe disconnected',
+  implausible: 'implausible reading', overpressure: 'cuff over-pressure (released)', timeout: 'measurement took too long', 'sensor-fault': 'sensor fault',
+  'no-oscillations': 'no pulse found in the cuff', motion: 'too much movement', 'pump-fault': 'cuff pump fault',
+};
+/** What a tile says instead of a number while its sensor is in fault: never a value. */
+const UNAVAILABLE = { ecg: 'ECG electrode off — reading unavailable', ppg: 'Finger sensor problem — reading unavailable', temperature: 'Temperature sensor problem — reading unavailable', cuff: 'Cuff problem — reading unavailable' };
 const ROLE_NAME = { family: 'Family', physician: 'Physician', emergency: 'Emergency unit', technical: 'Technician' };
 const CHANNEL_TEXT = { call: 'called', sms: 'SMS to', email: 'email to' };
 const OUTCOME_TEXT = { answered: 'answered', 'no-answer': 'no answer', busy: 'busy', failed: 'failed', sent: 'sent', 'no-recipient': 'no address' };
@@ -33,8 +43,10 @@ function ago(ms) {
 }
 const clock = (t) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 
-function tile(id, text, meta, state) {
+function tile(id, text, meta, state, measuredAt) {
   const el = $(id);
+  if (measuredAt) el.dataset.measuredAt = String(measuredAt);
+  else delete el.dataset.measuredAt;
   el.querySelector('.num').textContent = text;
   const unit = el.querySelector('.unit');
   if (unit) unit.hidden = state === 'fault' || text === '–';
@@ -54,21 +66,30 @@ function render() {
   const alarmKinds = new Set(medicalAlarms().map((a) => a.topic));
   const v = view.vitals;
   const state = (kind, sensor) => (faultBySensor.has(sensor) ? 'fault' : alarmKinds.has(kind) ? 'alarm' : 'ok');
-  const faultText = () => 'Sensor fault';
-  const m = (s) => (s ? `measured ${clock(s.measuredAt)}` : 'no reading yet');
-  const fm = (sensor, normal) => (faultBySensor.has(sensor) ? `${FAULT_TEXT[faultBySensor.get(sensor).fault] ?? 'fault'} since ${clock(faultBySensor.get(sensor).measuredAt)}` : normal);
-
-  const hrState = state('heart-rate', 'ecg');
-  tile('t-hr', hrState === 'fault' ? faultText('ecg') : v.heartRate ? String(Math.round(v.heartRate.value.heartRateBpm)) : '–', fm('ecg', m(v.heartRate)), hrState);
-  const bpState = state('blood-pressure', 'cuff');
-  tile('t-bp', bpState === 'fault' ? faultText('cuff') : v.bloodPressure ? `${v.bloodPressure.value.systolicMmHg}/${v.bloodPressure.value.diastolicMmHg}` : '–',
-    fm('cuff', v.bloodPressure ? `measured ${clock(v.bloodPressure.measuredAt)} (${ago(serverNow() - v.bloodPressure.measuredAt)})` : 'no reading yet'), bpState);
-  const tState = state('temperature', 'temperature');
-  tile('t-temp', tState === 'fault' ? faultText('temperature') : v.temperature ? v.temperature.value.tempC.toFixed(1) : '–', fm('temperature', m(v.temperature)), tState);
-  const sState = state('spo2', 'ppg');
-  tile('t-spo2', sState === 'fault' ? faultText('ppg') : v.spo2 ? String(Math.round(v.spo2.value.spo2Percent)) : '–', fm('ppg', m(v.spo2)), sState);
-  const rState = state('rhythm', 'ecg');
-  tile('t-rhythm', rState === 'fault' ? faultText('ecg') : v.rhythm ? (RHYTHM_TEXT[v.rhythm.value.rhythm] ?? v.rhythm.value.rhythm) : '–', fm('ecg', m(v.rhythm)), rState);
+  // A sensor in fault shows what is wrong and that there is no reading, never a number.
+  const faultText = (sensor) => {
+    const f = faultBySensor.get(sensor);
+    if (sensor === 'ecg' && f.fault === 'lead-off') return UNAVAILABLE.ecg;
+    return f.fault === 'sensor-fault' || !FAULT_TEXT[f.fault] ? UNAVAILABLE[sensor] : `${cap(FAULT_TEXT[f.fault])} — reading unavailable`;
+  };
+  const m = (s) => (s ? `measured ${clock(s.measuredAt)} (${ago(serverNow() - s.measuredAt)})` : 'no reading yet');
+  const fm = (sensor, normal) => (faultBySensor.has(sensor) ? `since ${clock(faultBySensor.get(sensor).measuredAt)}` : normal);
+  const show = (id, kind, sensor, sample, fmt) => {
+    const st = state(kind, sensor);
+    tile(id, st === 'fault' ? faultText(sensor) : sample ? fmt(sample.value) : '–', fm(sensor, m(sample)), st, st === 'fault' ? null : sample?.measuredAt);
+  };
+  // While the ECG is off the device sends the finger sensor's pulse as the heart rate: shown, and said so.
+  const ecgFault = faultBySensor.get('ecg');
+  if (ecgFault && v.heartRate && v.heartRate.measuredAt >= ecgFault.measuredAt) {
+    tile('t-hr', String(Math.round(v.heartRate.value.heartRateBpm)), `from the finger sensor (${ecgFault.fault === 'lead-off' ? 'ECG electrode off' : 'ECG unavailable'}) · ${m(v.heartRate)}`, alarmKinds.has('heart-rate') ? 'alarm' : 'ok', v.heartRate.measuredAt);
+  } else show('t-hr', 'heart-rate', 'ecg', v.heartRate, (x) => String(Math.round(x.heartRateBpm)));
+  show('t-bp', 'blood-pressure', 'cuff', v.bloodPressure, (x) => `${x.systolicMmHg}/${x.diastolicMmHg}`);
+  show('t-temp', 'temperature', 'temperature', v.temperature, (x) => x.tempC.toFixed(1));
+  show('t-spo2', 'spo2', 'ppg', v.spo2, (x) => String(Math.round(x.spo2Percent)));
+  show('t-rhythm', 'rhythm', 'ecg', v.rhythm, (x) => RHYTHM_TEXT[x.rhythm] ?? x.rhythm);
+  // SpO2 has no sensor on this device: its tile only appears once a value ever arrives.
+  $('t-spo2').hidden = !v.spo2 && !faultBySensor.has('ppg');
+  document.body.dataset.receivedAt = String(view.lastReceivedAt ?? '');
 
   // Overall state: an emergency and a sensor fault must never look alike.
   const status = $('status');
@@ -77,7 +98,7 @@ function render() {
   if (med.length) {
     status.className = 'status status-alarm';
     $('status-title').textContent = med.some((a) => a.level === 'critical' || a.level === 'emergency') ? 'EMERGENCY ALARM' : 'ALARM';
-    $('status-detail').textContent = med.map((a) => `${cap(a.summary)} — ${a.why}`).join(' · ');
+    $('status-detail').textContent = med.map((a) => `${cap(a.summary)}. ${LEVEL_TEXT[a.level] ?? ''}`.trim()).join(' · ');
   } else if (view.faults.length || faultAlarms.length) {
     status.className = 'status status-fault';
     $('status-title').textContent = 'Sensor problem — not a medical alarm';
@@ -112,6 +133,18 @@ function render() {
 }
 
 const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+/** Who is being reached at each level, in plain words (the banner). */
+const LEVEL_TEXT = {
+  family: 'The family is being called.',
+  physician: 'The family and the physician are being called in turn.',
+  emergency: 'The emergency unit is being called.',
+  critical: 'The emergency unit is being called.',
+};
+/** A technical alarm's title from its topic (fault:<sensor>:<fault>). */
+function faultTitle(a) {
+  const [, sensor, fault] = String(a.topic).split(':');
+  return `${SENSOR_TEXT[sensor] ?? sensor ?? 'sensor'} — ${FAULT_TEXT[fault] ?? fault ?? 'fault'}`;
+}
 
 function renderAlarms() {
   const list = $('alarms');
@@ -128,7 +161,7 @@ function renderAlarms() {
     li.dataset.alarmId = String(a.id);
     const head = document.createElement('div');
     head.className = 'head';
-    head.textContent = `${a.level === 'fault' ? 'Technical fault' : cap(a.level) + ' alarm'}: ${a.summary} — ${a.status === 'active' ? 'OPEN' : 'closed'} (started ${clock(a.startedAt)})`;
+    head.textContent = `${a.level === 'fault' ? `Technical fault: ${faultTitle(a)}` : `${cap(a.level)} alarm: ${a.summary}`} — ${a.status === 'active' ? 'OPEN' : 'closed'} (started ${clock(a.startedAt)})`;
     const acks = document.createElement('div');
     acks.className = 'acks';
     const who = [a.acknowledged.fr && 'family', a.acknowledged.pr && 'physician', a.acknowledged.er && 'emergency unit'].filter(Boolean);
@@ -159,16 +192,25 @@ const width = (el) => Math.max(260, el.parentElement.clientWidth - 24);
 function renderEcg() {
   const card = $('ecg-card');
   card.hidden = !('ecg' in view);
+  const el = $('ecg');
   if (!view.ecg) {
     $('ecg-meta').textContent = 'ecg' in view ? '· no strip yet' : '';
     return;
   }
   const e = view.ecg;
   const xs = e.samplesUv.map((_, i) => i / e.rateHz);
-  const ys = e.samplesUv.map((u) => u / 1000);
-  $('ecg-meta').textContent = `· ${e.rateHz} Hz · recorded ${clock(e.measuredAt)}`;
+  // Missing samples (an electrode off) stay null: uPlot draws a gap, never a flat line.
+  const ys = e.samplesUv.map((u) => (u === null ? null : u / 1000));
+  const missing = ys.filter((y) => y === null).length;
+  $('ecg-meta').textContent = `· recorded ${clock(e.measuredAt)} (${ago(serverNow() - e.measuredAt)})`;
+  const note = $('ecg-gap');
+  note.hidden = missing === 0;
+  note.textContent = missing === ys.length ? 'ECG electrode off — no trace in this strip.'
+    : `ECG electrode off for ${(missing / e.rateHz).toFixed(1)} s of this strip — those parts are left blank, not drawn as a line.`;
+  el.dataset.recordedAt = String(e.measuredAt);
+  el.dataset.samples = String(ys.length);
+  el.dataset.missing = String(missing);
   const data = [xs, ys];
-  const el = $('ecg');
   if (ecgPlot) {
     ecgPlot.setData(data);
     return;
@@ -176,10 +218,11 @@ function renderEcg() {
   ecgPlot = new uPlot({
     width: width(el), height: 180,
     scales: { x: { time: false }, y: { range: [-1, 2] } },
-    axes: [{ label: 's', stroke: 'currentColor' }, { label: 'mV', stroke: 'currentColor', size: 44 }],
+    axes: [{ label: 'seconds', stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.25)' } }, { label: 'mV', stroke: 'currentColor', size: 44, grid: { stroke: 'rgba(128,128,128,0.25)' } }],
     legend: { show: false }, cursor: { show: false },
-    series: [{}, { label: 'ECG (mV)', stroke: getComputedStyle(document.documentElement).getPropertyValue('--ecg').trim() || 'green', width: 1.5 }],
+    series: [{}, { label: 'ECG (mV)', stroke: getComputedStyle(document.documentElement).getPropertyValue('--ecg').trim() || 'green', width: 1.5, spanGaps: false }],
   }, data, el);
+  charts.ecg = ecgPlot;
 }
 
 function renderTrends() {
@@ -198,10 +241,19 @@ function renderTrends() {
       trendPlots[id].setData(data);
       return;
     }
+    el.dataset.points = String(xs.length);
+    // No chart without points: a line of text says so (an empty axis looks like a broken page).
+    if (xs.length === 0) {
+      if (!trendPlots[id]) el.textContent = `${title}: no readings in the last 24 hours.`;
+      return;
+    }
+    if (!trendPlots[id]) el.textContent = '';
     trendPlots[id] = new uPlot({
       title, width: width(el), height: 150,
+      legend: { live: false },
       // Range from the data with a margin, not from zero: a 0.5 °C rise must be visible.
-      scales: { y: { range: (_u, lo, hi) => (lo == null || hi == null ? [0, 1] : [Math.floor(lo - 1 - (hi - lo) * 0.1), Math.ceil(hi + 1 + (hi - lo) * 0.1)]) } },
+      // One point would make a zero-width time axis (uPlot then spans years): pad it by 30 min.
+      scales: { x: { range: (_u, lo, hi) => (lo === hi ? [lo - 1800, hi + 1800] : [lo, hi]) }, y: { range: (_u, lo, hi) => (lo == null || hi == null ? [0, 1] : [Math.floor(lo - 1 - (hi - lo) * 0.1), Math.ceil(hi + 1 + (hi - lo) * 0.1)]) } },
       axes: [{ stroke: 'currentColor' }, { label: unit, stroke: 'currentColor', size: 44 }],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: true, size: 4 } }))],
     }, data, el);
