@@ -16,7 +16,7 @@ import type { ServerClock, TimerHandle } from './clock.ts';
 import type { Classification } from './action-tables.ts';
 import type { Contacts } from './contacts.ts';
 import { int, intOrNull, type Database, type Sql } from './db.ts';
-import { startEscalation, stepEscalation, type Action, type CallOutcome, type EscalationConfig, type EscalationEvent, type EscalationLevel, type EscalationState, type Role, type Transition } from './escalation.ts';
+import { opensAfter, startEscalation, stepEscalation, type Action, type CallOutcome, type EscalationConfig, type EscalationEvent, type EscalationLevel, type EscalationState, type Role, type Transition } from './escalation.ts';
 import type { Logger } from './log.ts';
 import type { Notifier } from './notifier.ts';
 import type { Reading } from '../protocol/readings.ts';
@@ -162,6 +162,13 @@ export class EscalationEngine {
             const raised = t.state.level !== stored.core.level ? { why: c.why } : {};
             if (t.state !== stored.core) await this.commit(tx, escId, int(open[0].version), { ...stored, ...raised, core: t.state }, t, now);
           } else {
+            const last = (await tx.query('SELECT state, status, updated_at FROM escalations WHERE lpu_id = $1 AND topic = $2 ORDER BY id DESC LIMIT 1', [lpuId, topic]))[0];
+            const prev = last ? { ...(JSON.parse(String(last.state)) as Stored).core, status: String(last.status) as 'active' | 'resolved', updatedAt: int(last.updated_at) } : null;
+            if (!opensAfter(prev, level, now, this.o.config)) {
+              // Recorded, not rung: someone answered for this within the quiet time.
+              await tx.query('INSERT INTO events (lpu_id, seq, kind, level, at) VALUES ($1, $2, $3, $4, $5)', [lpuId, reading.seq, reading.kind, level, now]);
+              return null;
+            }
             if (level === 'fault') {
               const recent = await tx.query('SELECT created_at FROM escalations WHERE lpu_id = $1 AND topic = $2 ORDER BY id DESC LIMIT 1', [lpuId, topic]);
               if (recent[0] && now - int(recent[0].created_at) < (this.o.faultQuietMs ?? 3_600_000)) {

@@ -26,6 +26,13 @@ export interface EscalationConfig {
   readonly retryIntervalMs: number;
   /** Calls to both family and physician without an answer before the emergency unit (default 1). */
   readonly emergencyAfterRounds: number;
+  /**
+   * After someone answered (phone or page), the same kind of reading at the same or a lower level
+   * opens no new escalation for this long (default 30 min): the device keeps repeating the value
+   * that was just answered for, and the person who took charge should not be rung again for it.
+   * A higher level opens one at once.
+   */
+  readonly answeredQuietMs?: number;
 }
 
 export const DEFAULT_ESCALATION_CONFIG: EscalationConfig = { retryIntervalMs: 60_000, emergencyAfterRounds: 1 };
@@ -85,6 +92,23 @@ function settle(s: EscalationState, actions: Action[]): Transition {
     if (why) return { state: { ...s, status: 'resolved', resolution: why, nextDueAt: null }, actions: [...actions, { type: 'stop', reason: why }] };
   }
   return { state: s, actions };
+}
+
+/** The last escalation of a topic, as far as reopening is concerned. */
+export interface PreviousEscalation {
+  readonly level: EscalationLevel;
+  readonly status: 'active' | 'resolved';
+  readonly resolution: string | null;
+  /** When it was last changed (for a resolved one: when it was resolved), ms. */
+  readonly updatedAt: number;
+}
+
+/** Whether a reading at `level` should open a new escalation, given the topic's previous one. */
+export function opensAfter(prev: PreviousEscalation | null, level: EscalationLevel, now: number, config: Pick<EscalationConfig, 'answeredQuietMs'>): boolean {
+  if (!prev || prev.status !== 'resolved' || level === 'fault' || prev.level === 'fault') return true;
+  if (!prev.resolution?.endsWith('answered')) return true;
+  if (rank(level) > rank(prev.level)) return true;
+  return now - prev.updatedAt >= (config.answeredQuietMs ?? 30 * 60_000);
 }
 
 export function startEscalation(level: EscalationLevel, now: number): Transition {
