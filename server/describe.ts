@@ -9,5 +9,6 @@ export function describeReading(r: Reading): string {
     case 'rhythm': return `rhythm ${r.rhythm}`;
     case 'spo2': return `SpO2 ${r.spo2Percent} %`;
     case 'fault': return `${r.sensor} sensor fault: ${r.fault}`;
+    case 'stress': return `stress level ${r.level} (score ${r.score}/100)`;
   }
 }
