@@ -7,6 +7,8 @@ import { createBsnServer } from '../../server/app.ts';
 import { loadActionTablesFile } from '../../server/action-tables.ts';
 import { wallClock } from '../../server/clock.ts';
 import { openDatabase } from '../../server/db.ts';
+import { decodeMasterPublicKey } from '../../server/abe/waters11.ts';
+import type { RecordsConfig } from '../../server/records/store.ts';
 import type { CallOutcome } from '../../server/escalation.ts';
 import { jsonLogger } from '../../server/log.ts';
 import { composeNotifier, noTelephony, ScriptedTelephony, SmtpMailer, type Telephony } from '../../server/notifier.ts';
@@ -27,6 +29,9 @@ Options:
   --retry-ms N          time between escalation calls (default 60000)
   --actions FILE        action tables JSON (default: server/action-tables/default.ts)
   --no-escalation       run without the escalation engine (extra API processes on one database)
+  --records-mpk FILE    records at rest and GET /fhir/Observation: the CP-ABE public parameters
+                        (from bsn-care records-keys), with --records-kek-file FILE (64 hex digits)
+                        and --care-unit NAME (default general)
   --telephony-script F  JSON {"script": {"+49...": ["no-answer", "answered"]}, "log": "calls.jsonl",
                         "callMs": 0}: a scripted phone network instead of a modem (tests, demos)
 
@@ -58,6 +63,7 @@ export const command: Command = {
         port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, 'data-dir': { type: 'string' }, schema: { type: 'string' },
         smtp: { type: 'string' }, 'operator-token': { type: 'string' }, 'link-base': { type: 'string' }, 'retry-ms': { type: 'string' },
         actions: { type: 'string' }, 'no-escalation': { type: 'boolean' }, 'telephony-script': { type: 'string' },
+        'records-mpk': { type: 'string' }, 'records-kek-file': { type: 'string' }, 'care-unit': { type: 'string' },
       },
       allowPositionals: false,
     });
@@ -75,6 +81,16 @@ export const command: Command = {
       if (!t.ok) throw new UsageError(`--actions: ${t.errors.join('; ')}`);
       tables = t.value;
     }
+    let records: RecordsConfig | undefined;
+    if (values['records-mpk'] || values['records-kek-file']) {
+      if (!values['records-mpk'] || !values['records-kek-file']) throw new UsageError('--records-mpk and --records-kek-file go together');
+      const mpk = decodeMasterPublicKey(readFileSync(values['records-mpk']));
+      if (!mpk.ok) throw new UsageError(`--records-mpk: ${mpk.error.message}`);
+      const kekHex = readFileSync(values['records-kek-file'], 'utf8').trim();
+      if (!/^[0-9a-fA-F]{64}$/.test(kekHex)) throw new UsageError('--records-kek-file must hold 64 hex digits');
+      if (values['care-unit'] !== undefined && !/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(values['care-unit'])) throw new UsageError('--care-unit: 1-64 of a-z 0-9 _ . - (e.g. cardiology)');
+      records = { mpk: mpk.value, kek: Uint8Array.from(Buffer.from(kekHex, 'hex')), careUnit: values['care-unit'] ?? 'general' };
+    }
     const host = values.host ?? '127.0.0.1';
     const log = jsonLogger((line) => process.stdout.write(line + '\n'));
     const db = await openDatabase({ ...(url ? { url } : {}), ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), ...(values.schema ? { schema: values.schema } : {}) });
@@ -86,6 +102,7 @@ export const command: Command = {
       escalation: values['no-escalation'] ? false : { retryIntervalMs: retryMs },
       linkBase: values['link-base'] ?? `http://${host}:${port}/ack`,
       ...(tables ? { tables } : {}),
+      ...(records ? { records } : {}),
     });
     const actual = await server.listen(port, host);
     log.log('info', 'listening', { port: actual, host, database: db.kind, escalation: !values['no-escalation'] });
