@@ -15,14 +15,10 @@ import { classify, loadDefaultActionTables } from '../server/action-tables.ts';
 import type { Reading } from '../protocol/readings.ts';
 import type { RandomSource } from '../protocol/random.ts';
 import { Sim800 } from '../firmware/modem/sim800.ts';
-import { Sim800Uplink } from '../firmware/uplink/sim800-transport.ts';
 import { writeCredential } from '../firmware/uplink/credential-store.ts';
-import { SeqCounter } from '../firmware/uplink/seq-counter.ts';
-import { FlashQueue } from '../firmware/uplink/queue.ts';
-import { UplinkSession } from '../firmware/uplink/session.ts';
-import { Uplink } from '../firmware/uplink/uplink.ts';
-import { Fallback } from '../firmware/uplink/fallback.ts';
-import { alarmReading, criticalOf, snapshotSource } from '../firmware/uplink/vitals-summary.ts';
+import { composeLpuUplink } from '../firmware/uplink/lpu-uplink.ts';
+import type { Uplink } from '../firmware/uplink/uplink.ts';
+import type { Fallback } from '../firmware/uplink/fallback.ts';
 import type { PersistentMemory } from '../sim/eeprom.ts';
 import type { VirtualClock } from '../sim/clock.ts';
 import type { Rng } from '../sim/rng.ts';
@@ -290,24 +286,11 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
   writeCredential(nv, new Uint8Array(reg.rawPayload));
 
   const toEpoch = (boardMs: number) => E2E_EPOCH0 + Math.round(boardMs);
-  const adapter = new Sim800Uplink(driver, { baseUrl: 'http://bsn-care.example', apn: 'internet' });
-  const seq = new SeqCounter(nv.eeprom);
-  const queue = new FlashQueue(nv.flash, { seqFloor: seq.assigned });
-  const session = new UplinkSession({ transport: adapter, cell: adapter, nv, random: randomFrom(rng.fork('lpu-random')) });
-  const uplink = new Uplink(
-    { scheduler: clock, queue, seq, session, random: randomFrom(rng.fork('lpu-backoff')), vitals: snapshotSource(() => run.device.snapshot(), toEpoch) },
-    { epochMs: toEpoch, summaryPeriodMs: o.summaryPeriodMs ?? 5000, uploadPeriodMs: o.uploadPeriodMs ?? 60_000 },
+  // The same uplink composition as `bsn-care run` on hardware (firmware/uplink/lpu-uplink.ts).
+  const { uplink, fallback } = composeLpuUplink(
+    { scheduler: clock, nv, modem: driver, device: run.device, random: randomFrom(rng.fork('lpu-random')), jitterRandom: randomFrom(rng.fork('lpu-backoff')), epochMs: toEpoch },
+    { baseUrl: 'http://bsn-care.example', apn: 'internet', summaryPeriodMs: o.summaryPeriodMs ?? 5000, uploadPeriodMs: o.uploadPeriodMs ?? 60_000 },
   );
-  const fallback = new Fallback({ scheduler: clock, modem: adapter, epochMs: toEpoch, report: (r) => uplink.event(r), cell: () => session.lastCell });
-  uplink.onContact((ok) => fallback.serverContact(ok));
-  run.device.onEvent((e) => {
-    if (e.kind === 'alarm') {
-      // The summary first, so the reading that raised the alarm goes with it at once.
-      uplink.takeSummary();
-      uplink.event([alarmReading(e.change, e.alarm, toEpoch(e.atMs))]);
-      fallback.setCritical(criticalOf(run.device.snapshot()));
-    }
-  });
 
   world = {
     run, clock, server, db: rawDb,

@@ -37,6 +37,11 @@ export interface KeyPair {
 export interface ServerShadowPair extends ShadowPair {
   /** A verified emergency MA1 used this pair; it is deleted when the pending pair is confirmed. */
   readonly spent: boolean;
+  /**
+   * Drawn as a refill with the pending pair and sent in its MA2s; the LPU holds it once it holds
+   * the pending pair, so confirming the pending pair clears the flag (README section 9).
+   */
+  readonly offered?: boolean;
 }
 
 export interface ServerRecord {
@@ -98,7 +103,7 @@ export function decodeLpuCredential(b: Uint8Array): Result<LpuCredential, Record
 // ---- server record ----
 // "BCSR" | format 1 | idL 16 | version u64 | current trSeq u32 | current kls 32
 // | pending flag u8 (0 none, 1 present) | pending trSeq u32 | pending kls 32 (all zero when none)
-// | pair count u8 | (sid 32 | kem 32 | flags u8, bit 0 = spent) * count
+// | pair count u8 | (sid 32 | kem 32 | flags u8, bit 0 = spent, bit 1 = offered) * count
 // | replay count u8 | fingerprint 16 * count | checksum 8
 
 const SERVER_FIXED = ID_BYTES + 8 + 4 + KEY_BYTES + 1 + 4 + KEY_BYTES + 1 + 1;
@@ -116,7 +121,7 @@ export function encodeServerRecord(r: ServerRecord): Uint8Array {
     u32be(pend.trSeq),
     pend.kls,
     Uint8Array.of(r.pairs.length),
-    ...r.pairs.flatMap((p) => [p.sid, p.kem, Uint8Array.of(p.spent ? 1 : 0)]),
+    ...r.pairs.flatMap((p) => [p.sid, p.kem, Uint8Array.of((p.spent ? 1 : 0) | (p.offered ? 2 : 0))]),
     Uint8Array.of(r.replay.length),
     ...r.replay,
   );
@@ -149,8 +154,8 @@ export function decodeServerRecord(b: Uint8Array): Result<ServerRecord, RecordEr
     const sid = take(body, o, (o += KEY_BYTES));
     const kem = take(body, o, (o += KEY_BYTES));
     const fl = body[o++]!;
-    if (fl > 1) return err('bad-field', `shadow pair flags 0x${fl.toString(16)} has unknown bits`);
-    pairs.push({ sid, kem, spent: fl === 1 });
+    if (fl > 3) return err('bad-field', `shadow pair flags 0x${fl.toString(16)} has unknown bits`);
+    pairs.push({ sid, kem, spent: (fl & 1) === 1, ...(fl & 2 ? { offered: true } : {}) });
   }
   const m = body[o++]!;
   if (m > MAX_REPLAY_ENTRIES) return err('bad-field', `server record lists ${m} replay entries, at most ${MAX_REPLAY_ENTRIES}`);
@@ -167,7 +172,7 @@ export function cloneServerRecord(r: ServerRecord): ServerRecord {
     version: r.version,
     current: { trSeq: r.current.trSeq, kls: copy(r.current.kls) },
     pending: r.pending ? { trSeq: r.pending.trSeq, kls: copy(r.pending.kls) } : null,
-    pairs: r.pairs.map((p) => ({ sid: copy(p.sid), kem: copy(p.kem), spent: p.spent })),
+    pairs: r.pairs.map((p) => ({ sid: copy(p.sid), kem: copy(p.kem), spent: p.spent, ...(p.offered ? { offered: true } : {}) })),
     replay: r.replay.map(copy),
   };
 }

@@ -40,8 +40,10 @@ export class DataChannel {
   private readonly window = new ReplayWindow();
 
   /**
-   * role: which end this is. firstCounter is for tests of counter exhaustion only; a session
-   * always starts at 0 because its keys are fresh.
+   * role: which end this is. A session starts at counter 0 because its keys are fresh; the one
+   * exception is the server's channel of a session whose first frame it seals unasked (the MA2
+   * refill), which starts at the record version (protocol README section 9). firstCounter is also
+   * used by tests of counter exhaustion.
    */
   constructor(role: 'lpu' | 'server', keys: SessionKeys, firstCounter = 0n) {
     this.sessionId = new Uint8Array(keys.sessionId);

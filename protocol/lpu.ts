@@ -10,7 +10,7 @@ import { tryEncodeLai, type LocationAreaId } from './lai.ts';
 import { draw, type RandomSource } from './random.ts';
 import { err, ok, type Result } from './result.ts';
 import { decodeShadowPairsPayload, type ShadowPayloadErrorCode } from './shadow-pairs.ts';
-import { decodeMa2, encodeMa1, encodeMa3, header, KEY_BYTES, MessageType, type Ma1, type WireErrorCode } from './wire.ts';
+import { decodeMa2, encodeMa1, encodeMa3, header, KEY_BYTES, ma2Type, MessageType, type Ma1, type WireErrorCode } from './wire.ts';
 
 export type Form = 'normal' | 'emergency';
 
@@ -50,7 +50,7 @@ export function createMa1(credential: LpuCredential, lai: LocationAreaId, random
   return ok({ ma1: encodeMa1(m), attempt: { form, credential, nl, kls } });
 }
 
-export type Ma2ErrorCode = WireErrorCode | 'form-mismatch' | 'auth-failed';
+export type Ma2ErrorCode = WireErrorCode | 'form-mismatch' | 'auth-failed' | 'bad-refill';
 
 export interface LpuHandshake {
   /** The credential to persist (before sending MA3 or using the session). */
@@ -59,6 +59,8 @@ export interface LpuHandshake {
   readonly channel: DataChannel;
   /** Key confirmation to send to the server. */
   readonly ma3: Uint8Array;
+  /** The MA2 carried fresh shadow pairs: `credential.pairs` is the server's new list. */
+  readonly refilled: boolean;
 }
 
 /** Checks MA2 against the attempt; on success derives trSeq_new, kls_new and the session. */
@@ -70,7 +72,7 @@ export function acceptMa2(attempt: LpuAttempt, ma2Bytes: Uint8Array): Result<Lpu
   const { idL } = attempt.credential;
   const { kls, nl } = attempt;
   const x = m.form === 'emergency' ? m.x : null;
-  const hdr = header(m.form === 'normal' ? MessageType.ma2Normal : MessageType.ma2Emergency);
+  const hdr = header(ma2Type(m.form, m.refill !== undefined));
   if (!constantTimeEqual(v2(m.tr, kls, idL, nl, hdr, x), m.v2)) return err('auth-failed', 'V2 does not verify');
   const trSeqNew = readU32be(maskTrSeq(kls, idL, nl, m.tr), 0);
   let klsNew: Uint8Array;
@@ -83,11 +85,23 @@ export function acceptMa2(attempt: LpuAttempt, ma2Bytes: Uint8Array): Result<Lpu
     klsNew = nextKls(kls, idL, trSeqNew);
   }
   const keys = sessionKeys(klsNew, nl);
+  const channel = new DataChannel('lpu', keys);
+  if (m.refill) {
+    // The refill is part of MA2: if it does not open and decode, nothing of this MA2 is used
+    // (the attempt stays open), so the LPU never confirms a pair without the list sent with it.
+    const o = channel.open(m.refill);
+    if (!o.ok) return err('bad-refill', `refill frame: ${o.error.code}`);
+    const d = decodeShadowPairsPayload(o.value.plaintext);
+    if (!d.ok) return err('bad-refill', `refill payload: ${d.error.code}`);
+    if (attempt.form === 'emergency' && d.value.some((p) => constantTimeEqual(p.sid, attempt.credential.pairs[0]!.sid))) return err('bad-refill', 'the refill lists the pair just used');
+    pairs = d.value;
+  }
   return ok({
     credential: { idL: copy(idL), kls: klsNew, trSeq: trSeqNew, pairs: pairs.map((p) => ({ sid: copy(p.sid), kem: copy(p.kem) })) },
     keys,
-    channel: new DataChannel('lpu', keys),
+    channel,
     ma3: encodeMa3({ sessionId: keys.sessionId, tag: keys.confirmTag }),
+    refilled: m.refill !== undefined,
   });
 }
 
@@ -164,10 +178,10 @@ export class LpuClient {
     const attempt = this.attempt;
     const r = acceptMa2(attempt, ma2);
     if (!r.ok) return r;
-    // Keep the pair list as it is now (a refill may have been adopted since begin()), minus the
-    // pair this attempt used up.
+    // A refill in MA2 is the new list. Otherwise keep the list as it is now (a sealed refill may
+    // have been adopted since begin()), minus the pair this attempt used up.
     const used = attempt.form === 'emergency' ? attempt.credential.pairs[0]!.sid : null;
-    const pairs = this.cred.pairs.filter((p) => !used || !constantTimeEqual(p.sid, used));
+    const pairs = r.value.refilled ? r.value.credential.pairs : this.cred.pairs.filter((p) => !used || !constantTimeEqual(p.sid, used));
     this.attempt = null;
     this.failures = 0;
     this.cred = { ...r.value.credential, pairs };

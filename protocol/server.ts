@@ -1,7 +1,9 @@
 // Server role. verifyMa1() finds the record (by trSeq or by sid_j), checks everything, computes
 // the whole next record and MA2, and only then commits with compare-and-swap: a forged, replayed
 // or mislocated MA1, or one that loses a race, changes nothing. confirmMa3() promotes the pending
-// pair once the LPU proves it holds it. refreshShadowPairs() tops up the emergency pairs.
+// pair once the LPU proves it holds it. With `refillTo`, a new pending pair comes with fresh
+// emergency pairs that travel sealed in its MA2s (README section 9); refreshShadowPairs() is the
+// older top-up inside a session.
 import { copy, u32be } from './bytes.ts';
 import { constantTimeEqual } from './ct.ts';
 import { MAX_REPLAY_ENTRIES, MAX_SHADOW_PAIRS, type KeyPair, type ServerRecord, type ServerShadowPair } from './credential.ts';
@@ -14,7 +16,7 @@ import { drawShadowPairs, drawTrSeq } from './registration.ts';
 import { err, ok, ProtocolParameterError, type Result } from './result.ts';
 import { encodeShadowPairsPayload } from './shadow-pairs.ts';
 import type { ServerStore } from './store.ts';
-import { decodeMa1, decodeMa3, encodeMa2, header, MessageType, type Ma2, type WireErrorCode } from './wire.ts';
+import { decodeMa1, decodeMa3, encodeMa2, header, ma2Type, MessageType, type Ma2, type WireErrorCode } from './wire.ts';
 
 /** At most this many (record, slot) candidates are tried for one trSeq (bounds the work per MA1). */
 export const MAX_TRSEQ_CANDIDATES = 16;
@@ -28,6 +30,15 @@ export type VerifyErrorCode =
   | 'location-mismatch'
   | 'bad-observed-lai'
   | 'conflict';
+
+export interface VerifyOptions {
+  /**
+   * Refill the emergency pairs: when a new pending pair is drawn and fewer than this many unspent
+   * pairs are left, fresh ones are drawn with it and sent sealed in every MA2 of its epoch.
+   * Absent: no refill (MA2 types 0x03/0x04 only).
+   */
+  readonly refillTo?: number;
+}
 
 /** What the server keeps in RAM for an authenticated session (never persisted). */
 export interface ServerSession {
@@ -69,7 +80,9 @@ function newPending(current: KeyPair, idL: Uint8Array, random: RandomSource): Ke
  * Verifies MA1 against the store, observedLai being the location area the serving base station
  * reports (secure localisation). On success the record update is committed and MA2 returned.
  */
-export async function verifyMa1(store: ServerStore, ma1Bytes: Uint8Array, observedLai: LocationAreaId, random: RandomSource): Promise<Result<ServerHandshake, VerifyErrorCode>> {
+export async function verifyMa1(store: ServerStore, ma1Bytes: Uint8Array, observedLai: LocationAreaId, random: RandomSource, options: VerifyOptions = {}): Promise<Result<ServerHandshake, VerifyErrorCode>> {
+  const refillTo = options.refillTo;
+  if (refillTo !== undefined && (!Number.isInteger(refillTo) || refillTo < 1 || refillTo > MAX_SHADOW_PAIRS)) throw new ProtocolParameterError(`refillTo must be 1..${MAX_SHADOW_PAIRS}`);
   const observed = tryEncodeLai(observedLai);
   if (!observed) return err('bad-observed-lai', 'the LAI reported for the serving base station is not a valid LAI');
   const d = decodeMa1(ma1Bytes);
@@ -124,33 +137,54 @@ export async function verifyMa1(store: ServerStore, ma1Bytes: Uint8Array, observ
     // Proof that the LPU holds the pending pair: promote it (implicit key confirmation).
     current = pending!;
     pending = null;
-    pairs = pairs.filter((p) => !p.spent);
+    pairs = held(pairs);
     replay = [];
   }
   if (slot === 'emergency') pairs = pairs.map((p) => (constantTimeEqual(p.sid, match.sid!) ? { ...p, spent: true } : p));
   // The next pair depends only on the current one, not on which MA1 asked: retries, held-back
   // MA1s and emergency MA1s all get the same pending pair, so none of them can desynchronise.
-  if (!pending) pending = newPending(current, record.idL, random);
+  if (!pending) {
+    pending = newPending(current, record.idL, random);
+    // The refill is drawn once per epoch, with the pending pair, for the same reason.
+    const unspent = pairs.filter((p) => !p.spent).length;
+    if (refillTo !== undefined && unspent < refillTo) {
+      const fresh = drawShadowPairs(record.idL, current.kls, Math.min(refillTo - unspent, MAX_SHADOW_PAIRS - pairs.length), random);
+      pairs = [...pairs, ...fresh.map((p) => ({ ...p, spent: false, offered: true }))];
+    }
+  }
   replay = [...replay, fp].slice(-MAX_REPLAY_ENTRIES);
   const next: ServerRecord = { idL: record.idL, version: record.version + 1, current, pending, pairs, replay };
 
+  // An epoch with offered pairs sends the LPU's whole new list (every unspent pair) in every MA2.
+  const refill = next.pairs.some((p) => p.offered) ? next.pairs.filter((p) => !p.spent) : null;
   const trNew = u32be(pending.trSeq);
   const tr = maskTrSeq(kls, record.idL, nl, trNew);
-  let ma2: Ma2;
-  if (slot === 'emergency') {
-    const x = maskNewKls(pending.kls, record.idL, kls, nl);
-    ma2 = { form: 'emergency', tr, x, v2: v2(tr, kls, record.idL, nl, header(MessageType.ma2Emergency), x) };
-  } else {
-    ma2 = { form: 'normal', tr, v2: v2(tr, kls, record.idL, nl, header(MessageType.ma2Normal), null) };
-  }
+  const form = slot === 'emergency' ? 'emergency' : 'normal';
+  const hdr = header(ma2Type(form, refill !== null));
+  const x = slot === 'emergency' ? maskNewKls(pending.kls, record.idL, kls, nl) : null;
   const keys = sessionKeys(pending.kls, nl);
 
   const cas = await store.compareAndSwap(next, record.version);
   if (cas !== 'ok') return err('conflict', 'the record changed during verification; nothing was committed');
+  // Sealed only after the commit, so an MA1 that lost a race never seals anything under keys the
+  // winner also uses. The server seals the refill unasked, so a replay of this MA1 accepted later
+  // in the epoch (after its replay-cache entry was evicted) would seal again under the same keys:
+  // the downlink counter starts at the committed record version, unique per accepted MA1.
+  const channel = new DataChannel('server', keys, refill ? BigInt(next.version) : 0n);
+  let refillFrame: Uint8Array | undefined;
+  if (refill) {
+    const s = channel.seal(encodeShadowPairsPayload(refill));
+    if (!s.ok) throw new ProtocolParameterError(`sealing the refill failed: ${s.error.code}`);
+    refillFrame = s.value;
+  }
+  const extra = refillFrame ? { refill: refillFrame } : {};
+  const ma2: Ma2 = x
+    ? { form: 'emergency', tr, x, v2: v2(tr, kls, record.idL, nl, hdr, x), ...extra }
+    : { form: 'normal', tr, v2: v2(tr, kls, record.idL, nl, hdr, null), ...extra };
   return ok({
     ma2: encodeMa2(ma2),
     record: next,
-    session: { idL: copy(record.idL), form: slot === 'emergency' ? 'emergency' : 'normal', keys, channel: new DataChannel('server', keys), issued: { trSeq: pending.trSeq, kls: copy(pending.kls) } },
+    session: { idL: copy(record.idL), form, keys, channel, issued: { trSeq: pending.trSeq, kls: copy(pending.kls) } },
     lai: copy(lai),
   });
 }
@@ -180,12 +214,20 @@ export async function confirmMa3(store: ServerStore, session: ServerSession, ma3
     version: record.version + 1,
     current: record.pending!,
     pending: null,
-    pairs: record.pairs.filter((p) => !p.spent),
+    pairs: held(record.pairs),
     replay: [],
   };
   const cas = await store.compareAndSwap(next, record.version);
   if (cas !== 'ok') return err('conflict', 'the record changed during confirmation; nothing was committed');
   return ok({ promoted: true, record: next });
+}
+
+/**
+ * The pair list once the LPU is known to hold the pending pair: spent pairs go, and offered ones
+ * are held (every MA2 of the epoch carried them, and the LPU stores them with the pending pair).
+ */
+function held(pairs: readonly ServerShadowPair[]): ServerShadowPair[] {
+  return pairs.filter((p) => !p.spent).map((p) => ({ sid: p.sid, kem: p.kem, spent: false }));
 }
 
 // ---- shadow pair refill, delivered inside a sealed data frame ----

@@ -17,6 +17,8 @@ export const MessageType = {
   ma2Normal: 0x03,
   ma2Emergency: 0x04,
   ma3Confirm: 0x05,
+  ma2NormalRefill: 0x06,
+  ma2EmergencyRefill: 0x07,
   dataLpuToServer: 0x10,
   dataServerToLpu: 0x11,
 } as const;
@@ -96,27 +98,45 @@ export function decodeMa1(b: Uint8Array): Result<Ma1, WireErrorCode> {
 
 // ---- MA2 ----
 
+/** `refill`: a whole server-to-LPU data frame (counter 0 of the new session) carrying shadow pairs. */
 export type Ma2 =
-  | { readonly form: 'normal'; readonly tr: Uint8Array; readonly v2: Uint8Array }
-  | { readonly form: 'emergency'; readonly tr: Uint8Array; readonly x: Uint8Array; readonly v2: Uint8Array };
+  | { readonly form: 'normal'; readonly tr: Uint8Array; readonly v2: Uint8Array; readonly refill?: Uint8Array }
+  | { readonly form: 'emergency'; readonly tr: Uint8Array; readonly x: Uint8Array; readonly v2: Uint8Array; readonly refill?: Uint8Array };
 
-/** normal: header | Tr 4 | V2 32; emergency: header | Tr 4 | x 32 | V2 32. */
+/** The MA2 type: the refill variants (0x06, 0x07) differ in type so V2, which covers the header, binds whether a refill is attached. */
+export function ma2Type(form: 'normal' | 'emergency', refill: boolean): MessageType {
+  if (form === 'normal') return refill ? MessageType.ma2NormalRefill : MessageType.ma2Normal;
+  return refill ? MessageType.ma2EmergencyRefill : MessageType.ma2Emergency;
+}
+
+/** normal: header | Tr 4 | V2 32; emergency: header | Tr 4 | x 32 | V2 32; either followed by the refill frame (types 0x06, 0x07). */
 export function encodeMa2(m: Ma2): Uint8Array {
-  if (m.form === 'normal') return concat(header(MessageType.ma2Normal), m.tr, m.v2);
-  return concat(header(MessageType.ma2Emergency), m.tr, m.x, m.v2);
+  const h = header(ma2Type(m.form, m.refill !== undefined));
+  const tail = m.refill ? [m.refill] : [];
+  if (m.form === 'normal') return concat(h, m.tr, m.v2, ...tail);
+  return concat(h, m.tr, m.x, m.v2, ...tail);
 }
 
 export function decodeMa2(b: Uint8Array): Result<Ma2, WireErrorCode> {
-  const t = expectType(b, [MessageType.ma2Normal, MessageType.ma2Emergency], 'MA2');
+  const t = expectType(b, [MessageType.ma2Normal, MessageType.ma2Emergency, MessageType.ma2NormalRefill, MessageType.ma2EmergencyRefill], 'MA2');
   if (!t.ok) return t;
-  if (t.value === MessageType.ma2Normal) {
-    const l = expectLength(b, MA2_NORMAL_BYTES, 'MA2');
+  const normal = t.value === MessageType.ma2Normal || t.value === MessageType.ma2NormalRefill;
+  const base = normal ? MA2_NORMAL_BYTES : MA2_EMERGENCY_BYTES;
+  let refill: Uint8Array | undefined;
+  if (t.value === MessageType.ma2NormalRefill || t.value === MessageType.ma2EmergencyRefill) {
+    if (b.length < base) return err('truncated', `MA2 with refill is ${b.length} bytes, shorter than ${base}`);
+    // The rest must be exactly one server-to-LPU data frame (its own length field decides).
+    const f = decodeDataFrame(take(b, base));
+    if (!f.ok) return f.error.code === 'bad-type' ? err('bad-length', 'the refill after MA2 is not a data frame') : f;
+    if (f.value.direction !== 'server-to-lpu') return err('bad-length', 'the refill after MA2 is not a server-to-LPU frame');
+    refill = take(b, base);
+  } else {
+    const l = expectLength(b, base, normal ? 'MA2' : 'emergency MA2');
     if (!l.ok) return l;
-    return ok({ form: 'normal', tr: slice(b, 4, 4), v2: slice(b, 8, 32) });
   }
-  const l = expectLength(b, MA2_EMERGENCY_BYTES, 'emergency MA2');
-  if (!l.ok) return l;
-  return ok({ form: 'emergency', tr: slice(b, 4, 4), x: slice(b, 8, 32), v2: slice(b, 40, 32) });
+  const r = refill ? { refill } : {};
+  if (normal) return ok({ form: 'normal', tr: slice(b, 4, 4), v2: slice(b, 8, 32), ...r });
+  return ok({ form: 'emergency', tr: slice(b, 4, 4), x: slice(b, 8, 32), v2: slice(b, 40, 32), ...r });
 }
 
 // ---- MA3 (key confirmation, LPU to server) ----

@@ -10,8 +10,9 @@ import {
 import { classify, loadDefaultActionTables, type ActionTables } from './action-tables.ts';
 import type { ServerClock } from './clock.ts';
 import { validateContacts } from './contacts.ts';
+import { Coalescer } from './coalesce.ts';
 import { bytes, int, type Database } from './db.ts';
-import { EscalationEngine } from './engine.ts';
+import { EscalationEngine, type EngineOptions } from './engine.ts';
 import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from './escalation.ts';
 import { storeReadings } from './ingest.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -36,6 +37,8 @@ export const ROUTES = {
 } as const;
 
 export const SERVING_LAI_HEADER = 'x-bsn-serving-lai';
+/** Emergency pairs an LPU is topped up to, in the MA2 after it used one (protocol README section 9). */
+export const REFILL_TO = 8;
 export const SERVING_CELL_HEADER = 'x-bsn-serving-cell';
 
 export interface BsnServerOptions {
@@ -51,6 +54,10 @@ export interface BsnServerOptions {
   readonly escalation?: Partial<EscalationConfig> | false;
   /** Base URL of the acknowledgement links in SMS and email. */
   readonly linkBase?: string;
+  /** IANA time zone for measurement times in notifications (default UTC). */
+  readonly timeZone?: string;
+  /** Escalation leases between server processes on one database (server/escalation-lease.ts). */
+  readonly lease?: Pick<EngineOptions, 'leaseMs' | 'pollMs' | 'shared' | 'instanceId'>;
   /** Idle time after which a session is forgotten (default 30 min). */
   readonly sessionTtlMs?: number;
   readonly maxSessions?: number;
@@ -126,20 +133,40 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
   const ttl = o.sessionTtlMs ?? 30 * 60_000;
   const maxSessions = o.maxSessions ?? 10_000;
   await migrate(db);
-  const store = new SqlServerStore(db);
+  // A pool takes several batches at once; PGlite is one connection.
+  const concurrency = db.kind === 'postgres' ? 4 : 1;
+  const store = new SqlServerStore(db, { concurrency });
+  // After an accepted MA1: the row id and the verified location, for all MA1s that arrive together.
+  const seen = new Coalescer<{ idL: Uint8Array; lai: string; cell: string | null; at: number }, number | null>(async (items) => {
+    const rows = await db.query(
+      `UPDATE lpus l SET last_lai = n.lai, last_cell_id = n.cell, last_seen_at = n.at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS n(id_l, lai, cell, at) WHERE l.id_l = decode(n.id_l, 'hex') RETURNING l.id, n.id_l`,
+      [items.map((i) => toHex(i.idL)), items.map((i) => i.lai), items.map((i) => i.cell), items.map((i) => i.at)],
+    );
+    const ids = new Map(rows.map((r) => [String(r.id_l), int(r.id)]));
+    return items.map((i) => ids.get(toHex(i.idL)) ?? null);
+  }, { concurrency, key: (i) => toHex(i.idL) });
   const idS = await serverIdentity(db, random);
   const engine = o.escalation === false ? null : new EscalationEngine({
     db, clock, notifier: o.notifier, log, random,
     config: { ...DEFAULT_ESCALATION_CONFIG, ...(o.escalation ?? {}) },
     linkBase: o.linkBase ?? 'http://localhost/ack',
+    ...(o.timeZone ? { timeZone: o.timeZone } : {}),
+    ...o.lease,
   });
   const sessions = new Map<string, LiveSession>();
   const liveEvents = new LiveEvents();
   const records = o.records ? new RecordStore(db, o.records, random) : null;
 
+  // The expiry scan walks every session, so it runs at most once per tenth of the TTL (a session
+  // past its TTL is refused at use anyway); the size bound is kept on every call.
+  let lastSweep = -Infinity;
   const sweep = () => {
     const now = clock.now();
-    for (const [k, s] of sessions) if (now - s.lastUsed > ttl) sessions.delete(k);
+    if (now - lastSweep >= ttl / 10) {
+      lastSweep = now;
+      for (const [k, s] of sessions) if (now - s.lastUsed > ttl) sessions.delete(k);
+    }
     // Oldest first (insertion order) when still over the bound.
     for (const k of sessions.keys()) {
       if (sessions.size <= maxSessions) break;
@@ -197,7 +224,7 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
     if (!lai) throw new ApiError(400, 'bad-observed-lai', `header ${SERVING_LAI_HEADER} must be MCC-MNC-LAC (e.g. 262-01-0x1a2b)`);
     const cellRaw = req.headers[SERVING_CELL_HEADER];
     const cell = typeof cellRaw === 'string' && /^(0x)?[0-9a-fA-F]{1,8}$/.test(cellRaw) ? cellRaw : null;
-    const v = await verifyMa1(store, ma1, lai, random);
+    const v = await verifyMa1(store, ma1, lai, random, { refillTo: REFILL_TO });
     if (!v.ok) {
       const c = v.error.code;
       log.log('info', 'ma1-rejected', { code: c });
@@ -209,10 +236,8 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
       throw new ApiError(400, c, v.error.message);
     }
     const h = v.value;
-    const row = (await db.query('SELECT id FROM lpus WHERE id_l = $1', [h.record.idL]))[0];
-    if (!row) throw new ApiError(409, 'conflict', 'record vanished');
-    const lpuId = int(row.id);
-    await db.query('UPDATE lpus SET last_lai = $2, last_cell_id = $3, last_seen_at = $4 WHERE id = $1', [lpuId, toHex(h.lai), cell, clock.now()]);
+    const lpuId = await seen.call({ idL: h.record.idL, lai: toHex(h.lai), cell, at: clock.now() });
+    if (lpuId === null) throw new ApiError(409, 'conflict', 'record vanished');
     sweep();
     sessions.set(toHex(h.session.keys.sessionId), { session: h.session, lpuId, lastUsed: clock.now() });
     log.log('info', 'ma1-accepted', { patient: lpuId, form: h.session.form });
@@ -224,7 +249,7 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
     const d = decodeMa3(ma3);
     if (!d.ok) throw new ApiError(400, d.error.code, d.error.message);
     const live = sessions.get(toHex(d.value.sessionId));
-    if (!live) throw new ApiError(401, 'unknown-session', 'no such session (expired or never established)');
+    if (!live || clock.now() - live.lastUsed > ttl) throw new ApiError(401, 'unknown-session', 'no such session (expired or never established)');
     const c = await confirmMa3(store, live.session, ma3);
     if (!c.ok) {
       const status = c.error.code === 'auth-failed' ? 401 : c.error.code === 'conflict' || c.error.code === 'stale' ? 409 : 400;

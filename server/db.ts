@@ -5,7 +5,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 
-export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
+export type SqlScalar = string | number | bigint | boolean | null | Uint8Array;
+/** Arrays go in as PostgreSQL arrays (cast the parameter, e.g. $1::bigint[]), for set-based statements. */
+export type SqlValue = SqlScalar | readonly SqlScalar[];
 export type Row = Record<string, unknown>;
 
 export interface Sql {

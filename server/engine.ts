@@ -5,8 +5,12 @@
 // is still 'intent' - at most the one step that was in flight - and re-arms the timers, so an
 // escalation loses no step and repeats at most one.
 //
-// One engine per database is assumed (run the other server processes with escalation off).
-import { createHash } from 'node:crypto';
+// Several server processes may share one PostgreSQL database, each with an engine: a lease on the
+// escalation row (escalation-lease.ts) picks the one process that fires its timers and sends its
+// outbox rows; the others still apply readings and acknowledgements to it. A process that dies
+// leaves its leases to run out, and another one continues its escalations (at most one step
+// repeated). On PGlite (one process per database) the engine takes every lease at start.
+import { createHash, randomUUID } from 'node:crypto';
 import { formatLai, decodeLai, type RandomSource } from '../protocol/index.ts';
 import type { ServerClock, TimerHandle } from './clock.ts';
 import type { Classification } from './action-tables.ts';
@@ -16,7 +20,8 @@ import { startEscalation, stepEscalation, type Action, type CallOutcome, type Es
 import type { Logger } from './log.ts';
 import type { Notifier } from './notifier.ts';
 import type { Reading } from '../protocol/readings.ts';
-import { describeReading } from './describe.ts';
+import { EscalationLeases, migrateLeases } from './escalation-lease.ts';
+import { checkTimeZone, describeCurrent, describeReading, formatClockTime, type DescribeOptions } from './describe.ts';
 
 export interface EngineOptions {
   readonly db: Database;
@@ -29,12 +34,46 @@ export interface EngineOptions {
   readonly linkBase: string;
   /** A fault of the same sensor and kind within this time is recorded, not notified again. */
   readonly faultQuietMs?: number;
+  /** IANA time zone for the measurement times in messages (default UTC). */
+  readonly timeZone?: string;
+  /** How long an escalation stays with a process that stopped renewing (default 15 s). */
+  readonly leaseMs?: number;
+  /** How often leases are renewed and free or expired ones looked for (default min(1 s, leaseMs / 3)). */
+  readonly pollMs?: number;
+  /**
+   * Whether other processes may run engines on this database (default: PostgreSQL yes, PGlite
+   * no). When false, every lease is taken at start and there is no polling.
+   */
+  readonly shared?: boolean;
+  /** This process's lease owner id (default a random UUID). */
+  readonly instanceId?: string;
 }
+
+export const DEFAULT_LEASE_MS = 15_000;
 
 interface Stored {
   readonly core: EscalationState;
+  /** The reading that opened the escalation. */
   readonly trigger: { readonly summary: string; readonly why: string; readonly seq: number };
+  /** Why the escalation is at its current level (the reading that last raised it); absent = trigger.why. */
+  readonly why?: string;
 }
+
+interface MessageContext {
+  readonly lpuId: number;
+  readonly contacts: Contacts;
+  /** LAI and cell from the last MA1 whose LAI matched the serving network's. */
+  readonly location: string;
+  /** When that MA1 was accepted, formatted; null if unknown. */
+  readonly verifiedAt: string | null;
+  /** The newest reading of the escalation's kind and the one that opened it (null for faults). */
+  readonly latest: Reading | null;
+  readonly first: Reading | null;
+  readonly now: number;
+}
+
+/** One SMS (GSM 7-bit, no concatenation in the SIM800 driver). */
+export const SMS_CHARS = 160;
 
 class ConflictError extends Error {}
 
@@ -46,17 +85,55 @@ export class EscalationEngine {
   private readonly timers = new Map<number, TimerHandle>();
   private readonly chains = new Map<number, Promise<void>>();
   private stopped = false;
+  private poller: ReturnType<typeof setInterval> | null = null;
+  private polling = false;
+  /** Version of each held escalation as its last drain saw it (a poll re-drains only on change). */
+  private readonly seen = new Map<number, number>();
+  readonly leases: EscalationLeases;
+  readonly shared: boolean;
 
-  constructor(private readonly o: EngineOptions) {}
+  constructor(private readonly o: EngineOptions) {
+    if (o.timeZone) checkTimeZone(o.timeZone);
+    const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
+    if (!(leaseMs >= 100)) throw new RangeError('leaseMs must be at least 100');
+    this.leases = new EscalationLeases(o.db, o.instanceId ?? randomUUID(), leaseMs);
+    this.shared = o.shared ?? o.db.kind === 'postgres';
+  }
 
-  /** Re-arms timers and finishes interrupted sends after a restart. */
+  /**
+   * Starts the engine on its database: takes over what a previous process left (re-arms timers,
+   * finishes interrupted sends) and, on a shared database, starts renewing leases and looking for
+   * escalations whose owner died.
+   */
   async resume(): Promise<void> {
-    const rows = await this.o.db.query(
-      `SELECT id FROM escalations WHERE status = 'active'
-       UNION SELECT escalation_id AS id FROM notifications WHERE status = 'intent' ORDER BY id`,
-    );
-    for (const r of rows) this.schedule(int(r.id));
-    if (rows.length) this.o.log.log('info', 'escalations-resumed', { count: rows.length });
+    await migrateLeases(this.o.db);
+    const ids = this.shared ? (await this.leases.claimable()).map((c) => c.id) : await this.leases.takeAll();
+    for (const id of ids) this.schedule(id);
+    if (ids.length) this.o.log.log('info', 'escalations-resumed', { count: ids.length });
+    if (this.shared && !this.stopped) {
+      const pollMs = this.o.pollMs ?? Math.min(1000, Math.floor(this.leases.ttlMs / 3));
+      // Real time on purpose: a lease measures whether a process is alive, not simulated time.
+      this.poller = setInterval(() => void this.poll(), pollMs);
+      this.poller.unref?.();
+    }
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.stopped) return;
+    this.polling = true;
+    try {
+      await this.leases.renewAll();
+      // Work this process holds that another process changed (a reading, an acknowledgement), or
+      // may take over (its owner stopped renewing); drain() claims before it acts.
+      for (const c of await this.leases.claimable()) {
+        if (this.chains.has(c.id) || (c.mine && this.seen.get(c.id) === c.version)) continue;
+        this.schedule(c.id);
+      }
+    } catch (e) {
+      this.o.log.log('warn', 'lease-poll-failed', { error: String((e as Error)?.message ?? e) });
+    } finally {
+      this.polling = false;
+    }
   }
 
   /** Handles one newly stored, classified reading. Returns the escalation id, if any. */
@@ -82,7 +159,8 @@ export class EscalationEngine {
             escId = int(open[0].id);
             const stored = JSON.parse(String(open[0].state)) as Stored;
             const t = stepEscalation(stored.core, { type: 'reading', level }, now, this.o.config);
-            if (t.state !== stored.core) await this.commit(tx, escId, int(open[0].version), { ...stored, core: t.state }, t, now);
+            const raised = t.state.level !== stored.core.level ? { why: c.why } : {};
+            if (t.state !== stored.core) await this.commit(tx, escId, int(open[0].version), { ...stored, ...raised, core: t.state }, t, now);
           } else {
             if (level === 'fault') {
               const recent = await tx.query('SELECT created_at FROM escalations WHERE lpu_id = $1 AND topic = $2 ORDER BY id DESC LIMIT 1', [lpuId, topic]);
@@ -92,9 +170,11 @@ export class EscalationEngine {
               }
             }
             const t = startEscalation(level, now);
+            // The process that opens an escalation owns it first.
+            const lease = this.leases.insertValues();
             const ins = await tx.query(
-              `INSERT INTO escalations (lpu_id, topic, status, state, next_due_at, version, created_at, updated_at) VALUES ($1, $2, 'active', $3, NULL, 0, $4, $4) RETURNING id`,
-              [lpuId, topic, JSON.stringify({ core: t.state, trigger }), now],
+              `INSERT INTO escalations (lpu_id, topic, status, state, next_due_at, version, created_at, updated_at, ${lease.columns}) VALUES ($1, $2, 'active', $3, NULL, 0, $4, $4, ${lease.values(5)}) RETURNING id`,
+              [lpuId, topic, JSON.stringify({ core: t.state, trigger }), now, ...lease.params],
             );
             escId = int(ins[0]!.id);
             await this.commit(tx, escId, 0, { core: t.state, trigger }, t, now);
@@ -139,9 +219,13 @@ export class EscalationEngine {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     await this.idle();
+    // Another process may continue at once instead of waiting for the leases to run out.
+    await this.leases.releaseAll().catch(() => undefined);
   }
 
   // ---- internals ----
@@ -171,7 +255,7 @@ export class EscalationEngine {
     if (!upd[0]) throw new ConflictError(`escalation ${id} changed`);
     const acts = t.actions.filter((a): a is Exclude<Action, { type: 'stop' }> => a.type !== 'stop');
     if (acts.length === 0) return;
-    const ctx = await this.context(tx, id);
+    const ctx = await this.context(tx, id, stored, now);
     const max = await tx.query('SELECT coalesce(max(step), 0) AS m FROM notifications WHERE escalation_id = $1', [id]);
     let step = int(max[0]!.m);
     for (const a of acts) {
@@ -183,22 +267,53 @@ export class EscalationEngine {
     }
   }
 
-  private async context(q: Sql, escId: number): Promise<{ lpuId: number; contacts: Contacts; location: string }> {
-    const r = (await q.query('SELECT l.id, l.contacts, l.last_lai, l.last_cell_id FROM escalations e JOIN lpus l ON l.id = e.lpu_id WHERE e.id = $1', [escId]))[0]!;
+  /**
+   * What a message written now must say: the patient's contacts, the last verified location and
+   * the newest reading of the escalation's kind (not the one that opened it: whoever answers a
+   * later step must hear the current value and when it was measured).
+   */
+  private async context(q: Sql, escId: number, stored: Stored, now: number): Promise<MessageContext> {
+    const r = (await q.query('SELECT l.id, l.contacts, l.last_lai, l.last_cell_id, l.last_seen_at, e.topic FROM escalations e JOIN lpus l ON l.id = e.lpu_id WHERE e.id = $1', [escId]))[0]!;
+    const lpuId = int(r.id);
+    const tz = this.o.timeZone ?? 'UTC';
     const lai = r.last_lai ? decodeLai(Uint8Array.from(Buffer.from(String(r.last_lai), 'hex'))) : null;
+    const seenAt = intOrNull(r.last_seen_at);
     const location = lai?.ok ? `LAI ${formatLai(lai.value)}${r.last_cell_id ? `, cell ${String(r.last_cell_id)}` : ''}` : 'location unknown';
-    return { lpuId: int(r.id), contacts: JSON.parse(String(r.contacts)) as Contacts, location };
+    const verifiedAt = lai?.ok && seenAt !== null ? formatClockTime(seenAt, now, tz) : null;
+    let latest: Reading | null = null;
+    let first: Reading | null = null;
+    const topic = String(r.topic);
+    if (!topic.startsWith('fault:')) {
+      // Newest first along the (lpu_id, seq) primary key; the trigger by its seq.
+      latest = readingOf((await q.query('SELECT seq, measured_at, value FROM readings WHERE lpu_id = $1 AND kind = $2 ORDER BY seq DESC LIMIT 1', [lpuId, topic]))[0]);
+      first = readingOf((await q.query('SELECT seq, measured_at, value FROM readings WHERE lpu_id = $1 AND seq = $2', [lpuId, stored.trigger.seq]))[0]);
+    }
+    return { lpuId, contacts: JSON.parse(String(r.contacts)) as Contacts, location, verifiedAt, latest, first, now };
   }
 
-  private message(a: Exclude<Action, { type: 'stop' }>, s: Stored, ctx: { lpuId: number; location: string }): string {
+  private message(a: Exclude<Action, { type: 'stop' }>, s: Stored, ctx: MessageContext): string {
     const who = `patient #${ctx.lpuId}`;
     if (a.type !== 'call' && a.reason === 'fault') return `BSN-Care TECHNICAL FAULT (not a medical alarm) for ${who}: ${s.trigger.summary} (${s.trigger.why}). Please check the sensor.`;
-    if (a.role === 'emergency') return `BSN-Care EMERGENCY for ${who}: ${s.trigger.summary} (${s.trigger.why}). Verified location: ${ctx.location}.`;
-    return `BSN-Care alert for ${who}: ${s.trigger.summary} (${s.trigger.why}).`;
+    const timeZone = this.o.timeZone ?? 'UTC';
+    const current = (o: DescribeOptions = {}) => (ctx.latest ? describeCurrent(ctx.latest, ctx.first, ctx.now, { timeZone, ...o }) : s.trigger.summary);
+    const where = (withTime: boolean) => `Verified location: ${ctx.location}${withTime && ctx.verifiedAt ? ` (verified ${ctx.verifiedAt})` : ''}.`;
+    if (a.role === 'emergency' && a.type === 'sms') {
+      // The unit's SMS must fit one SMS: the current value and the location always, the course
+      // and the time of verification as room allows (the call and email carry everything).
+      const forms = [
+        `BSN-Care EMERGENCY ${who}: ${current({ short: true })}. ${where(true)}`,
+        `BSN-Care EMERGENCY ${who}: ${current({ short: true })}. ${where(false)}`,
+        `BSN-Care EMERGENCY ${who}: ${current({ short: true, noCourse: true })}. ${where(false)}`,
+      ];
+      return forms.find((f) => f.length <= SMS_CHARS) ?? forms[forms.length - 1]!;
+    }
+    const what = `${who} (${s.why ?? s.trigger.why}): ${current()}.`;
+    if (a.role === 'emergency') return `BSN-Care EMERGENCY for ${what} ${where(true)}`;
+    return `BSN-Care alert for ${what}`;
   }
 
   /** Applies an event to the stored state (one CAS transaction). */
-  private async apply(id: number, e: EscalationEvent, extra?: (tx: Sql) => Promise<void>): Promise<void> {
+  private async apply(id: number, e: EscalationEvent, extra?: (tx: Sql) => Promise<boolean>): Promise<void> {
     for (let tries = 0; tries < 5; tries++) {
       try {
         await this.o.db.transaction(async (tx) => {
@@ -207,7 +322,8 @@ export class EscalationEngine {
           const stored = JSON.parse(String(r.state)) as Stored;
           const now = this.o.clock.now();
           const t = stepEscalation(stored.core, e, now, this.o.config);
-          if (extra) await extra(tx);
+          // extra false: the event is stale (its outbox row was completed by another process).
+          if (extra && !(await extra(tx))) return;
           if (t.state !== stored.core) await this.commit(tx, id, int(r.version), { ...stored, core: t.state }, t, now);
           if (t.state.status === 'resolved' && stored.core.status === 'active') this.o.log.log('info', 'escalation-resolved', { escalation: id, reason: t.state.resolution });
         });
@@ -221,15 +337,29 @@ export class EscalationEngine {
   /** Sends outstanding intents, fires a due timer, and re-arms the timer for what comes next. */
   private async drain(id: number): Promise<void> {
     for (let guard = 0; guard < 1000 && !this.stopped; guard++) {
+      // Only the lease holder fires timers and sends; the claim right before each send or timer
+      // step also renews it (the fence against a process whose lease has run out).
+      if (!(await this.leases.claim(id))) {
+        this.timers.get(id)?.cancel();
+        this.timers.delete(id);
+        this.seen.delete(id);
+        return;
+      }
+      // The row is read before the outbox: a change committed in between has a newer version
+      // than the one recorded below, so the next poll drains again.
+      const r = (await this.o.db.query('SELECT status, next_due_at, version FROM escalations WHERE id = $1', [id]))[0];
       const intent = (await this.o.db.query(`SELECT id, step, channel, role, attempt, recipient, message FROM notifications WHERE escalation_id = $1 AND status = 'intent' ORDER BY step LIMIT 1`, [id]))[0];
       if (intent) {
         await this.send(id, intent);
         continue;
       }
-      const r = (await this.o.db.query('SELECT status, next_due_at FROM escalations WHERE id = $1', [id]))[0];
       this.timers.get(id)?.cancel();
       this.timers.delete(id);
-      if (!r || r.status !== 'active') return;
+      if (r) this.seen.set(id, int(r.version));
+      if (!r || r.status !== 'active') {
+        this.seen.delete(id);
+        return;
+      }
       const due = intOrNull(r.next_due_at);
       if (due === null) return;
       const now = this.o.clock.now();
@@ -272,12 +402,25 @@ export class EscalationEngine {
         ? await guarded(() => this.o.notifier.sms(to, text))
         : await guarded(() => this.o.notifier.email({ to, subject: text.startsWith('BSN-Care TECHNICAL') ? 'BSN-Care technical fault' : 'BSN-Care alert', text }));
     }
-    const markDone = async (tx: Sql) => {
-      await tx.query(`UPDATE notifications SET status = 'done', outcome = $2, done_at = $3 WHERE id = $1`, [nid, outcome, this.o.clock.now()]);
-    };
+    // Only the first result for a row counts: a process that lost its lease during a long call
+    // finds the row already done by the process that took over.
+    const markDone = async (tx: Sql) =>
+      (await tx.query(`UPDATE notifications SET status = 'done', outcome = $2, done_at = $3 WHERE id = $1 AND status = 'intent' RETURNING id`, [nid, outcome, this.o.clock.now()])).length > 0;
     if (channel === 'call') await this.apply(escId, { type: 'call-result', role: role as 'family', outcome: outcome as CallOutcome }, markDone);
     else await this.o.db.transaction(markDone);
     this.o.log.log('info', 'notify-done', { ...fields, outcome });
+  }
+}
+
+/** A stored readings row back as a Reading, or null if it is missing or not a measurement. */
+function readingOf(row: Record<string, unknown> | undefined): Reading | null {
+  if (!row) return null;
+  try {
+    const v = JSON.parse(String(row.value)) as { kind?: unknown };
+    if (typeof v !== 'object' || v === null || typeof v.kind !== 'string') return null;
+    return { ...v, seq: int(row.seq), measuredAt: int(row.measured_at) } as Reading;
+  } catch {
+    return null;
   }
 }
 

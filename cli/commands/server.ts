@@ -9,6 +9,7 @@ import { wallClock } from '../../server/clock.ts';
 import { openDatabase } from '../../server/db.ts';
 import { decodeMasterPublicKey } from '../../server/abe/waters11.ts';
 import type { RecordsConfig } from '../../server/records/store.ts';
+import { checkTimeZone } from '../../server/describe.ts';
 import type { CallOutcome } from '../../server/escalation.ts';
 import { jsonLogger } from '../../server/log.ts';
 import { composeNotifier, noTelephony, ScriptedTelephony, SmtpMailer, type Telephony } from '../../server/notifier.ts';
@@ -27,6 +28,10 @@ Options:
   --operator-token T    bearer token for registration (default: env BSN_OPERATOR_TOKEN; required)
   --link-base URL       base of acknowledgement links (default http://HOST:PORT/ack)
   --retry-ms N          time between escalation calls (default 60000)
+  --time-zone TZ        IANA time zone for measurement times in notifications (default UTC)
+  --lease-ms N          how long another server process on the same PostgreSQL waits before it
+                        takes over the escalations of a process that stopped (default 15000)
+  --instance ID         this process's lease owner id (default: random)
   --actions FILE        action tables JSON (default: server/action-tables/default.ts)
   --no-escalation       run without the escalation engine (extra API processes on one database)
   --records-mpk FILE    records at rest and GET /fhir/Observation: the CP-ABE public parameters
@@ -62,7 +67,7 @@ export const command: Command = {
       options: {
         port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, 'data-dir': { type: 'string' }, schema: { type: 'string' },
         smtp: { type: 'string' }, 'operator-token': { type: 'string' }, 'link-base': { type: 'string' }, 'retry-ms': { type: 'string' },
-        actions: { type: 'string' }, 'no-escalation': { type: 'boolean' }, 'telephony-script': { type: 'string' },
+        actions: { type: 'string' }, 'time-zone': { type: 'string' }, 'lease-ms': { type: 'string' }, instance: { type: 'string' }, 'no-escalation': { type: 'boolean' }, 'telephony-script': { type: 'string' },
         'records-mpk': { type: 'string' }, 'records-kek-file': { type: 'string' }, 'care-unit': { type: 'string' },
       },
       allowPositionals: false,
@@ -91,6 +96,16 @@ export const command: Command = {
       if (values['care-unit'] !== undefined && !/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(values['care-unit'])) throw new UsageError('--care-unit: 1-64 of a-z 0-9 _ . - (e.g. cardiology)');
       records = { mpk: mpk.value, kek: Uint8Array.from(Buffer.from(kekHex, 'hex')), careUnit: values['care-unit'] ?? 'general' };
     }
+    const leaseMs = values['lease-ms'] === undefined ? undefined : Number(values['lease-ms']);
+    if (leaseMs !== undefined && (!Number.isInteger(leaseMs) || leaseMs < 100)) throw new UsageError('--lease-ms must be an integer of at least 100');
+    const timeZone = values['time-zone'];
+    if (timeZone !== undefined) {
+      try {
+        checkTimeZone(timeZone);
+      } catch {
+        throw new UsageError(`--time-zone: unknown time zone ${JSON.stringify(timeZone)}`);
+      }
+    }
     const host = values.host ?? '127.0.0.1';
     const log = jsonLogger((line) => process.stdout.write(line + '\n'));
     const db = await openDatabase({ ...(url ? { url } : {}), ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), ...(values.schema ? { schema: values.schema } : {}) });
@@ -101,11 +116,13 @@ export const command: Command = {
       db, clock: wallClock, notifier: composeNotifier(telephony, mailer), operatorToken, log,
       escalation: values['no-escalation'] ? false : { retryIntervalMs: retryMs },
       linkBase: values['link-base'] ?? `http://${host}:${port}/ack`,
+      ...(timeZone ? { timeZone } : {}),
+      lease: { ...(leaseMs !== undefined ? { leaseMs } : {}), ...(values.instance ? { instanceId: values.instance } : {}) },
       ...(tables ? { tables } : {}),
       ...(records ? { records } : {}),
     });
     const actual = await server.listen(port, host);
-    log.log('info', 'listening', { port: actual, host, database: db.kind, escalation: !values['no-escalation'] });
+    log.log('info', 'listening', { port: actual, host, database: db.kind, escalation: !values['no-escalation'], instance: server.engine?.leases.owner ?? null });
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

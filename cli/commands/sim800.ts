@@ -6,7 +6,7 @@ import { UsageError, type Command } from '../command.ts';
 import { NodeSerial, SerialOpenError } from '../../hal/targets/node-serial.ts';
 import { WallClock } from '../../hal/targets/wall-clock.ts';
 import { Rng } from '../../sim/rng.ts';
-import { NetworkModel, type HttpEndpoint } from '../../sim/sim800/network.ts';
+import { NetworkModel, type Cell, type HttpEndpoint } from '../../sim/sim800/network.ts';
 import { TelephonyModel } from '../../sim/sim800/telephony.ts';
 import { Sim800Model } from '../../sim/sim800/model.ts';
 
@@ -21,8 +21,39 @@ Options:
   --cell MCC,MNC,LAC,CI   serving cell, LAC and CI in hex (default 234,15,1A2B,00C3)
   --rssi N           +CSQ signal 0..31 (default 18)
   --boot-ms N        time to RDY after start (default 500)
-  --forward URL      pass HTTP POSTs on to this URL (default: answer 200 "ok <n> bytes")
+  --forward URL      pass HTTP POSTs on to this server (the request's path on URL's host, with the
+                     serving cell in the headers the BSN-Care server reads, as the operator's
+                     network would add them); default: answer 200 "ok <n> bytes"
   --log              print each AT command received to stderr`;
+
+/** The serving network's view of the cell, as the BSN-Care server reads it (server/app.ts). */
+export const SERVING_LAI_HEADER = 'x-bsn-serving-lai';
+export const SERVING_CELL_HEADER = 'x-bsn-serving-cell';
+
+/**
+ * GPRS to a real HTTP server: the modem's URL keeps its path and query, its scheme, host and port
+ * become the forward target's. A server that cannot be reached gives the modem's 601 (network
+ * error), as an unreachable host does on GPRS.
+ */
+export function forwardingEndpoint(target: string, cell: Cell): HttpEndpoint {
+  const base = new URL(target);
+  return {
+    async post(url, body, contentType) {
+      const u = new URL(url);
+      const to = new URL(u.pathname + u.search, base);
+      const res = await fetch(to, {
+        method: 'POST',
+        body: Buffer.from(body),
+        headers: {
+          'content-type': contentType,
+          [SERVING_LAI_HEADER]: `${cell.mcc}-${cell.mnc}-0x${cell.lac.toString(16).padStart(4, '0')}`,
+          [SERVING_CELL_HEADER]: `0x${cell.ci.toString(16)}`,
+        },
+      });
+      return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
+    },
+  };
+}
 
 export const command: Command = {
   name: 'sim800',
@@ -59,16 +90,10 @@ export const command: Command = {
       throw err;
     }
     const forward = values.forward;
-    const endpoint: HttpEndpoint = forward
-      ? {
-          async post(_url, body, contentType) {
-            const res = await fetch(forward, { method: 'POST', body: Buffer.from(body), headers: { 'content-type': contentType } });
-            return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
-          },
-        }
-      : { post: async (_url, body) => ({ status: 200, body: new TextEncoder().encode(`ok ${body.length} bytes`) }) };
+    const cell = { mcc: mcc!, mnc: mnc!, lac: parseInt(lac!, 16), ci: parseInt(ci!, 16) };
+    const endpoint: HttpEndpoint = forward ? forwardingEndpoint(forward, cell) : { post: async (_url, body) => ({ status: 200, body: new TextEncoder().encode(`ok ${body.length} bytes`) }) };
     const rng = new Rng(Number(values.seed));
-    const network = new NetworkModel(clock, rng.fork('network'), { cell: { mcc: mcc!, mnc: mnc!, lac: parseInt(lac!, 16), ci: parseInt(ci!, 16) }, rssi: Number(values.rssi), endpoint, registrationDelayMs: 300 });
+    const network = new NetworkModel(clock, rng.fork('network'), { cell, rssi: Number(values.rssi), endpoint, registrationDelayMs: 300 });
     const telephony = new TelephonyModel(rng.fork('telephony'), { defaultBehaviour: { answerProbability: 1, answerDelayMs: [2000, 4000], talkMs: 5000 } });
     telephony.onSms((s) => process.stderr.write(`sim800: SMS to ${s.number}: ${s.text}\n`));
     const model = new Sim800Model(port, clock, { rng: rng.fork('model'), network, telephony, bootMs: Number(values['boot-ms']) });

@@ -8,7 +8,7 @@ import { FRAMING_8N1, type SerialPort } from '../../hal/serial.ts';
 import { AtEngine, type AtEngineOptions, type AtResponse } from './at-engine.ts';
 import { AT } from './commands.ts';
 import type { Urc } from './digester.ts';
-import { encodeSubmit } from './sms-pdu.ts';
+import { encodeSubmit, MAX_PARTS, PART_SEPTETS, splitForSms, type SubmitPdu } from './sms-pdu.ts';
 import { ModemError, ModemLineError, ModemProtocolError, ModemTimeout } from './errors.ts';
 
 export type SimState = 'READY' | 'SIM PIN' | 'SIM PUK' | 'PH_SIM PIN' | 'PH_SIM PUK' | 'SIM PIN2' | 'SIM PUK2' | 'NOT INSERTED' | 'NOT READY';
@@ -200,6 +200,9 @@ function quote(s: string): string {
 }
 
 /** Text allowed in SMS text mode and phonebook names here: printable ASCII without quotes. */
+/** AT+CMGS arguments in PDU mode: the TPDU length, then the PDU in hex as the payload. */
+const pduArgs = (pdu: SubmitPdu): [string, string] => [String(pdu.tpduLength), pdu.hex];
+
 function checkText(what: string, s: string, max: number): void {
   if (s.length > max) throw new RangeError(`${what} is ${s.length} characters, at most ${max}`);
   if (!/^[\x20-\x7e]*$/.test(s)) throw new RangeError(`${what} must be printable ASCII`);
@@ -266,6 +269,8 @@ export class Sim800 {
   }
 
   private smsReady = false;
+  /** Reference of the next concatenated SMS (8-bit, per TS 23.040). */
+  private concatRef = 0;
 
   /** Text mode and +CMT routing; needs a usable SIM on some firmware. */
   private async configureSms(): Promise<void> {
@@ -604,25 +609,37 @@ export class Sim800 {
   }
 
   /**
-   * Sends an SMS in text mode; resolves with the message reference (null when OK came back but
-   * the reference was damaged on the line: the message was sent, so do not send it again).
+   * Sends an SMS; resolves with the message reference (null when OK came back but the reference
+   * was damaged on the line: the message was sent, so do not send it again). Text mode carries
+   * one SMS of 160 characters. PDU mode sends longer text as a concatenated SMS of up to
+   * MAX_PARTS parts (the recipient's phone joins them); the reference is the last part's.
    */
-  async sendSms(number: string, text: string, opts: { attempts?: number } = {}): Promise<{ messageRef: number | null }> {
+  async sendSms(number: string, text: string, opts: { attempts?: number } = {}): Promise<{ messageRef: number | null; parts: number }> {
     checkNumber(number);
-    checkText('SMS text', text, 160);
-    let arg = quote(number);
-    let payloadText = text;
-    if (this.opts.smsMode === 'pdu') {
-      const pdu = encodeSubmit(number, text);
-      arg = String(pdu.tpduLength);
-      payloadText = pdu.hex;
+    if (this.opts.smsMode !== 'pdu') {
+      checkText('SMS text', text, 160);
+      return { messageRef: await this.submitSms(quote(number), text, opts.attempts ?? 3), parts: 1 };
     }
+    checkText('SMS text', text, PART_SEPTETS * MAX_PARTS);
+    const chunks = splitForSms(text);
+    if (chunks.length === 1) return { messageRef: await this.submitSms(...pduArgs(encodeSubmit(number, text)), opts.attempts ?? 3), parts: 1 };
+    // One reference per concatenated message, so the phone does not mix two alerts' parts.
+    const ref = this.concatRef;
+    this.concatRef = (this.concatRef + 1) & 0xff;
+    let messageRef: number | null = null;
+    for (let seq = 1; seq <= chunks.length; seq++) {
+      const pdu = encodeSubmit(number, chunks[seq - 1]!, { ref, total: chunks.length, seq });
+      messageRef = await this.submitSms(...pduArgs(pdu), opts.attempts ?? 3);
+    }
+    return { messageRef, parts: chunks.length };
+  }
+
+  private async submitSms(arg: string, payloadText: string, attempts: number): Promise<number | null> {
     const payload = new Uint8Array(payloadText.length);
     for (let i = 0; i < payloadText.length; i++) payload[i] = payloadText.charCodeAt(i);
     // The text is checked against the modem's echo before Ctrl-Z commits it: a character garbled
     // on the line would otherwise go out in a medical alert. A mismatch aborts with ESC (nothing
     // sent), so that attempt is safe to repeat.
-    const attempts = opts.attempts ?? 3;
     if (!this.smsReady) await this.configureSms();
     for (let i = 1; ; i++) {
       await this.at.run(AT.echoOn);
@@ -630,11 +647,11 @@ export class Sim800 {
         const res = await this.at.run(AT.cmgs, arg, { payload, verifiedTerminator: CTRL_Z });
         const line = [res.final.line, ...res.lines].find((l) => l.startsWith('+CMGS:'));
         const mr = line === undefined ? NaN : Number(splitParams(line.slice(6))[0]);
-        if (Number.isInteger(mr)) return { messageRef: mr };
+        if (Number.isInteger(mr)) return mr;
         // OK with a garbled reference line (or line errors) means the message went. A bare OK
         // is what ESC answers: a byte garbled into ESC on the way aborted the entry, so nothing
         // was sent and it is tried again.
-        if (res.damaged || res.lines.length > 0) return { messageRef: null };
+        if (res.damaged || res.lines.length > 0) return null;
         throw new ModemLineError('CMGS', 'entry aborted');
       } catch (err) {
         // Our arguments are validated, so "invalid parameter" means the command was garbled on

@@ -88,19 +88,41 @@ export interface SubmitPdu {
   tpduLength: number;
 }
 
+/** One part of a concatenated SMS (TS 23.040 §9.2.3.24.1, 8-bit reference). */
+export interface ConcatPart {
+  ref: number;
+  total: number;
+  seq: number;
+}
+
+/** Septets of text in one SMS: 160 alone, 153 per part once the 6-octet UDH takes 7 septets. */
+export const SINGLE_SEPTETS = 160;
+export const PART_SEPTETS = 153;
+/** The receiving phone's limit in practice; longer alerts are a design error, not a modem's job. */
+export const MAX_PARTS = 4;
+
 /**
  * Builds an SMS-SUBMIT for `number` (digits, optional leading +) and `text` (GSM 7-bit, up to 160
- * septets). Throws RangeError for text the default alphabet cannot carry.
+ * septets, or 153 with `part`). Throws RangeError for text the default alphabet cannot carry.
  */
-export function encodeSubmit(number: string, text: string): SubmitPdu {
+export function encodeSubmit(number: string, text: string, part?: ConcatPart): SubmitPdu {
   if (!/^\+?\d{1,20}$/.test(number)) throw new RangeError(`not a number for a PDU: ${JSON.stringify(number)}`);
   const septets = septetsOf(text);
   if (!septets) throw new RangeError('text has characters outside the GSM 7-bit default alphabet');
-  if (septets.length > 160) throw new RangeError(`text is ${septets.length} septets, at most 160`);
+  const max = part ? PART_SEPTETS : SINGLE_SEPTETS;
+  if (septets.length > max) throw new RangeError(`text is ${septets.length} septets, at most ${max}`);
+  if (part && !(part.total >= 2 && part.total <= 255 && part.seq >= 1 && part.seq <= part.total && part.ref >= 0 && part.ref <= 255)) {
+    throw new RangeError(`bad concatenation part ${JSON.stringify(part)}`);
+  }
   const international = number.startsWith('+');
   const digits = international ? number.slice(1) : number;
+  // With a user-data header the text starts on the next septet boundary: 6 header octets (48
+  // bits) + 1 fill bit = 7 septets, which UDL counts.
+  const udh = part ? [0x05, 0x00, 0x03, part.ref, part.total, part.seq] : [];
+  const ud = part ? [...udh, ...shifted(packSeptets(septets), 1)] : [...packSeptets(septets)];
+  const udl = part ? 7 + septets.length : septets.length;
   const tpdu = [
-    0x11, // SMS-SUBMIT, validity period present (relative)
+    part ? 0x51 : 0x11, // SMS-SUBMIT, validity period present (relative), UDHI when a part
     0x00, // message reference: set by the modem
     digits.length,
     international ? 0x91 : 0x81,
@@ -108,9 +130,48 @@ export function encodeSubmit(number: string, text: string): SubmitPdu {
     0x00, // protocol identifier
     0x00, // data coding: GSM 7-bit default alphabet
     0xaa, // validity: 4 days
-    septets.length,
-    ...packSeptets(septets),
+    udl,
+    ...ud.slice(0, Math.ceil((udl * 7) / 8)),
   ];
   const hex = '00' + tpdu.map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');
   return { hex, tpduLength: tpdu.length };
+}
+
+/** Packed septets shifted left by `bits` (the fill bits after a UDH), one octet longer if needed. */
+function shifted(octets: Uint8Array, bits: number): number[] {
+  const out: number[] = [];
+  let carry = 0;
+  for (const o of octets) {
+    out.push(((o << bits) | carry) & 0xff);
+    carry = o >> (8 - bits);
+  }
+  out.push(carry);
+  return out;
+}
+
+/**
+ * Splits text into the parts of a concatenated SMS: one part when it fits 160 septets, else
+ * chunks of at most 153 septets that never split an escape pair. Throws RangeError for text the
+ * alphabet cannot carry or that needs more than MAX_PARTS parts.
+ */
+export function splitForSms(text: string): string[] {
+  const septets = septetsOf(text);
+  if (!septets) throw new RangeError('text has characters outside the GSM 7-bit default alphabet');
+  if (septets.length <= SINGLE_SEPTETS) return [text];
+  const parts: string[] = [];
+  let cur = '';
+  let used = 0;
+  for (const ch of text) {
+    const n = ch in EXTENDED ? 2 : 1;
+    if (used + n > PART_SEPTETS) {
+      parts.push(cur);
+      cur = '';
+      used = 0;
+    }
+    cur += ch;
+    used += n;
+  }
+  parts.push(cur);
+  if (parts.length > MAX_PARTS) throw new RangeError(`text needs ${parts.length} SMS parts, at most ${MAX_PARTS}`);
+  return parts;
 }

@@ -1,7 +1,8 @@
 // One authenticated session with the server over an UplinkTransport: MA1 with the LAI the modem
 // reports, MA2, the new credential persisted (both key slots' rule: before MA3 and before any use
-// of the session), MA3, then sealed data frames. Shadow-pair refills (payloads starting 0xC1) that
-// arrive sealed are adopted and persisted here.
+// of the session), MA3, then sealed data frames. Fresh emergency pairs that come inside MA2 are
+// part of the credential acceptMa2 returns, so they are persisted with the new key pair; sealed
+// 0xC1 top-ups in a data reply are adopted and persisted here too.
 import { LpuClient } from '../../protocol/lpu.ts';
 import type { RandomSource } from '../../protocol/random.ts';
 import type { DataChannel, OpenedFrame } from '../../protocol/data-channel.ts';
@@ -96,6 +97,8 @@ export class UplinkSession {
     // server's current one) or the new one (its pending one) readable.
     saveCredential(this.deps.nv, a.value.credential);
     this.stats.handshakes++;
+    // Fresh emergency pairs came with MA2 and were stored with the new pair in the same slot write.
+    if (a.value.refilled) this.stats.refills++;
     if (b.value.form === 'emergency') this.stats.emergencyHandshakes++;
     this.channel = a.value.channel;
     // MA3 is an optimisation: if it is lost, the next MA1 (made with the new pair) promotes it.

@@ -7,12 +7,12 @@
 // - digital inputs are reported on change; DigitalIn.read() returns the latest reported level;
 // - I2C writes cannot observe the ACK (write() returns true); a read of an absent device gives
 //   an I2cError (Firmata's "Too few bytes" string message, or a timeout);
-// - there is no EEPROM or flash access, so both stores are files on the host (in `storeDir`);
+// - there is no EEPROM or flash access, so both stores live on the host (host-store.ts: files
+//   in `bsn-care run --store DIR`);
 // - the modem serial port is a host serial port (USB-RS232 adapter into the MAX232) or, on
 //   StandardFirmataPlus >= 2.5, the board's SoftwareSerial through Firmata SERIAL messages.
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { AnalogIn } from '../analog.ts';
 import { ANALOG_PINS, DIGITAL_PINS, PWM_PINS, PinError, type AnalogPin, type Board, type BoardCapabilities, type DigitalPin, type PwmPin } from '../board.ts';
 import type { Scheduler } from '../clock.ts';
@@ -21,9 +21,9 @@ import { I2cError, type I2cBus } from '../i2c.ts';
 import type { PwmOut } from '../pwm.ts';
 import type { SerialPort } from '../serial.ts';
 import type { NonVolatileStore } from '../storage.ts';
-import { PersistentMemory, SERIAL_FLASH_BYTES, UNO_EEPROM_BYTES } from '../../sim/eeprom.ts';
 import { FIRMATA_MODE, createFirmataIo, type FirmataIo } from './firmata-io.ts';
-import { FirmataSerialPort } from './firmata-serial.ts';
+import { BoardWriteGate, FirmataSerialPort } from './firmata-serial.ts';
+import { FileStore, HOST_EEPROM_BYTES, HOST_FLASH_BYTES } from './host-store.ts';
 
 /** The board did not complete the Firmata handshake (version, firmware, capabilities) in time. */
 export class FirmataTimeoutError extends Error {
@@ -45,8 +45,8 @@ export interface JohnnyFiveBoardOptions {
   modemSerial?: SerialPort;
   /** Firmata SoftwareSerial pins for the passthrough (default RX = D2, TX = D3; wiring.md). */
   passthroughPins?: { rx: DigitalPin; tx: DigitalPin };
-  /** Directory for the host-side EEPROM and flash files (in memory if absent). */
-  storeDir?: string;
+  /** The host-side EEPROM and flash (openHostStores; in memory if absent, closed by the caller). */
+  stores?: { eeprom: NonVolatileStore; flash: NonVolatileStore };
   /** How long to wait for the Firmata handshake, in the scheduler's ms (default 10 s). */
   readyTimeoutMs?: number;
   /**
@@ -67,6 +67,15 @@ export function minSampleIntervalMs(fw: FirmataFirmwareInfo): number {
   return fw.major > 2 || (fw.major === 2 && fw.minor >= 5) ? 1 : 10;
 }
 
+/**
+ * StandardFirmataPlus 2.5+ on an AVR board has SoftwareSerial passthrough, but its capability
+ * response lists SERIAL only for hardware UART pins (none free on the Uno), so the firmware's
+ * name and version are what tell.
+ */
+export function hasSoftwareSerial(fw: FirmataFirmwareInfo): boolean {
+  return /^StandardFirmataPlus\b/.test(fw.name) && (fw.major > 2 || (fw.major === 2 && fw.minor >= 5));
+}
+
 const digitalNumber = (pin: DigitalPin): number => Number(pin.slice(1));
 const analogChannel = (pin: AnalogPin): number => Number(pin.slice(1));
 
@@ -85,8 +94,8 @@ export class JohnnyFiveBoard implements Board {
   private bus: I2cBus | null = null;
   private serial: SerialPort | null;
   private samplingMs: number;
-  private readonly eepromStore: PersistentMemory;
-  private readonly flashStore: PersistentMemory;
+  private readonly eepromStore: NonVolatileStore;
+  private readonly flashStore: NonVolatileStore;
 
   private constructor(readonly io: FirmataIo, private readonly opts: JohnnyFiveBoardOptions, fw: FirmataFirmwareInfo) {
     this.name = opts.name ?? `Arduino (${fw.name} ${fw.major}.${fw.minor})`;
@@ -95,14 +104,14 @@ export class JohnnyFiveBoard implements Board {
     const hasMode = (mode: number): boolean => io.pins.some((p) => p.supportedModes.includes(mode));
     this.capabilities = {
       minSampleIntervalMs: minSampleIntervalMs(fw),
-      modemSerial: opts.modemSerial !== undefined || hasMode(FIRMATA_MODE.SERIAL),
+      modemSerial: opts.modemSerial !== undefined || hasMode(FIRMATA_MODE.SERIAL) || hasSoftwareSerial(fw),
       i2c: hasMode(FIRMATA_MODE.I2C),
     };
     this.serial = opts.modemSerial ?? null;
     this.samplingMs = this.capabilities.minSampleIntervalMs;
     io.setSamplingInterval(this.samplingMs);
-    this.eepromStore = new PersistentMemory(UNO_EEPROM_BYTES, opts.storeDir ? join(opts.storeDir, 'eeprom.bin') : undefined);
-    this.flashStore = new PersistentMemory(SERIAL_FLASH_BYTES, opts.storeDir ? join(opts.storeDir, 'flash.bin') : undefined);
+    this.eepromStore = opts.stores?.eeprom ?? new FileStore(HOST_EEPROM_BYTES);
+    this.flashStore = opts.stores?.flash ?? new FileStore(HOST_FLASH_BYTES);
   }
 
   /**
@@ -299,16 +308,25 @@ export class JohnnyFiveBoard implements Board {
     const pins = this.opts.passthroughPins ?? { rx: FIRMATA_SERIAL_PINS.serialRx, tx: FIRMATA_SERIAL_PINS.serialTx };
     this.claim(pins.rx, 'serial');
     this.claim(pins.tx, 'serial');
-    this.serial = new FirmataSerialPort(this.io, { rx: digitalNumber(pins.rx), tx: digitalNumber(pins.tx) });
+    // From now on every message to the board goes through the gate (firmata-io writes to its
+    // transport's write(); the gate holds messages while the board bit-bangs the modem's bytes).
+    const transport = (this.io as FirmataIo & { transport: { write(data: Buffer, cb?: () => void): boolean } }).transport;
+    const send = transport.write.bind(transport);
+    const gate = new BoardWriteGate(this.scheduler, (data, cb) => void send(data, cb));
+    transport.write = (data: Buffer, cb?: () => void) => {
+      gate.write(data, 0, cb);
+      return true;
+    };
+    this.serial = new FirmataSerialPort(this.io, { rx: digitalNumber(pins.rx), tx: digitalNumber(pins.tx) }, gate);
     return this.serial;
   }
 
-  /** Host-side file (Firmata cannot reach the ATmega's EEPROM). */
+  /** Host-side store (Firmata cannot reach the ATmega's EEPROM). */
   eeprom(): NonVolatileStore {
     return this.eepromStore;
   }
 
-  /** Host-side file standing in for the serial flash chip. */
+  /** Host-side store standing in for the serial flash chip. */
   flash(): NonVolatileStore {
     return this.flashStore;
   }
@@ -327,11 +345,9 @@ export class JohnnyFiveBoard implements Board {
 
   private closing = false;
 
-  /** Releases the store files and the transport. */
+  /** Releases the transport (the stores belong to whoever opened them). */
   close(): void {
     this.closing = true;
-    this.eepromStore.close();
-    this.flashStore.close();
     closeTransport(this.opts.transport);
   }
 }

@@ -9,7 +9,7 @@ import type { SerialPort } from '../../hal/serial.ts';
 import type { Rng } from '../rng.ts';
 import type { NetworkModel, TcpConnection } from './network.ts';
 import { SimPhonebook } from './phonebook.ts';
-import { TelephonyModel, type CallRecord } from './telephony.ts';
+import { TelephonyModel, type CallRecord, type ConcatInfo } from './telephony.ts';
 import { decodeSubmit } from './sms-pdu.ts';
 
 const CME_TEXT: Record<number, string> = {
@@ -365,11 +365,13 @@ export class Sim800Model {
     }
     this.mode = { kind: 'command' };
     let text = String.fromCharCode(...mode.text);
+    let concat: ConcatInfo | undefined;
     if (mode.pduLength !== undefined) {
       const sms = decodeSubmit(text, mode.pduLength);
       if (!sms) return this.cms(304, this.rng.uniform(50, 300));
       mode.number = sms.number;
       text = sms.text;
+      concat = sms.concat;
     }
     if (!this.registered) return this.cms(331, this.rng.uniform(2000, 5000));
     const delay = this.telephony.smsDelay();
@@ -377,7 +379,7 @@ export class Sim800Model {
     this.scheduler.after(delay, () => {
       if (epoch !== this.powerEpoch) return;
       if (!this.registered) return this.cms(331, 0);
-      const rec = this.telephony.deliverSms(mode.number, text, this.scheduler.now());
+      const rec = this.telephony.deliverSms(mode.number, text, this.scheduler.now(), concat);
       this.ok([`+CMGS: ${rec.messageRef}`], 0);
     });
   }

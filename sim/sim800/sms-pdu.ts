@@ -40,6 +40,22 @@ function text(septets: number[]): string | undefined {
 export interface DecodedSubmit {
   number: string;
   text: string;
+  /** Present when the PDU is one part of a concatenated SMS (UDH IE 0x00 or 0x08). */
+  concat?: { ref: number; total: number; seq: number };
+}
+
+/** Reads the concatenation element of a user-data header, if any; null for a malformed header. */
+function concatOf(udh: Uint8Array): DecodedSubmit['concat'] | null {
+  for (let i = 0; i < udh.length; ) {
+    const iei = udh[i];
+    const len = udh[i + 1];
+    if (iei === undefined || len === undefined || i + 2 + len > udh.length) return null;
+    const v = udh.subarray(i + 2, i + 2 + len);
+    if (iei === 0x00 && len === 3) return { ref: v[0]!, total: v[1]!, seq: v[2]! };
+    if (iei === 0x08 && len === 4) return { ref: (v[0]! << 8) | v[1]!, total: v[2]!, seq: v[3]! };
+    i += 2 + len;
+  }
+  return undefined;
 }
 
 /** Parses what encodeSubmit builds (the simulated modem's side); undefined for a bad PDU. */
@@ -71,7 +87,21 @@ export function decodeSubmit(hex: string, tpduLength: number): DecodedSubmit | u
   if (udl === undefined || udl > 160) return undefined;
   const ud = t.subarray(i + 1);
   if (ud.length !== Math.ceil((udl * 7) / 8)) return undefined;
-  const body = text(unpack(ud, udl));
+  const septets = unpack(ud, udl);
+  if ((t[0]! & 0x40) === 0) {
+    const body = text(septets);
+    return body === undefined ? undefined : { number: (type === 0x91 ? '+' : '') + digits, text: body };
+  }
+  // UDHI: the header's octets come first, then fill bits up to a septet boundary; UDL counts
+  // the header's septets too.
+  const udhl = ud[0];
+  if (udhl === undefined || udhl + 1 > ud.length) return undefined;
+  const concat = concatOf(ud.subarray(1, 1 + udhl));
+  if (concat === null) return undefined;
+  if (concat && !(concat.total >= 1 && concat.seq >= 1 && concat.seq <= concat.total)) return undefined;
+  const skip = Math.ceil(((udhl + 1) * 8) / 7);
+  if (skip > udl) return undefined;
+  const body = text(septets.slice(skip));
   if (body === undefined) return undefined;
-  return { number: (type === 0x91 ? '+' : '') + digits, text: body };
+  return concat ? { number: (type === 0x91 ? '+' : '') + digits, text: body, concat } : { number: (type === 0x91 ? '+' : '') + digits, text: body };
 }

@@ -24,6 +24,13 @@ export interface CallRecord {
   outcome?: CallOutcome;
 }
 
+/** Which part of a concatenated SMS a submission is (TS 23.040 §9.2.3.24.1). */
+export interface ConcatInfo {
+  ref: number;
+  total: number;
+  seq: number;
+}
+
 export interface SmsRecord {
   number: string;
   text: string;
@@ -54,6 +61,8 @@ export class TelephonyModel {
   readonly noAnswerTimeoutMs: number;
   readonly smsDelayMs: [number, number];
   private nextRef = 1;
+  /** Parts of concatenated SMS waiting for the rest, by recipient, reference and count. */
+  private readonly partial = new Map<string, Map<number, string>>();
   private readonly smsListeners = new Set<(sms: SmsRecord) => void>();
   private readonly incomingListeners = new Set<(from: string, text: string) => void>();
 
@@ -82,9 +91,25 @@ export class TelephonyModel {
     return this.rng.uniform(this.smsDelayMs[0], this.smsDelayMs[1]);
   }
 
-  deliverSms(number: string, text: string, at: number): SmsRecord {
-    const rec: SmsRecord = { number, text, at, messageRef: this.nextRef };
+  /**
+   * The network takes one submitted SMS (each part of a concatenated one gets its own message
+   * reference) and the recipient's phone shows the whole text once every part has arrived: only
+   * whole messages reach the outbox and the listeners. A part sent twice (a retried submit) shows
+   * once, as a phone shows it.
+   */
+  deliverSms(number: string, text: string, at: number, concat?: ConcatInfo): SmsRecord {
+    const messageRef = this.nextRef;
     this.nextRef = (this.nextRef + 1) % 256;
+    if (concat && concat.total > 1) {
+      const key = `${number}|${concat.ref}|${concat.total}`;
+      const parts = this.partial.get(key) ?? new Map<number, string>();
+      parts.set(concat.seq, text);
+      this.partial.set(key, parts);
+      if (parts.size < concat.total) return { number, text, at, messageRef };
+      this.partial.delete(key);
+      text = [...parts.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t).join('');
+    }
+    const rec: SmsRecord = { number, text, at, messageRef };
     this.outbox.push(rec);
     for (const l of [...this.smsListeners]) l(rec);
     return rec;

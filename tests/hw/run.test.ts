@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
@@ -14,6 +14,8 @@ import { Hd44780Model } from '../../sim/lcd/hd44780.ts';
 import { Pcf8574, wireBackpack } from '../../sim/lcd/pcf8574.ts';
 import { renderLines } from '../../sim/lcd/render.ts';
 import { GLYPH_SYMBOLS_BY_SLOT } from '../../firmware/lcd/glyphs.ts';
+import { openHostStores } from '../../hal/targets/host-store.ts';
+import { loadCredential } from '../../firmware/uplink/credential-store.ts';
 
 const bin = new URL('../../bin/bsn-care.js', import.meta.url).pathname;
 const store = mkdtempSync(join(tmpdir(), 'bsn-run-store-'));
@@ -21,7 +23,7 @@ const store = mkdtempSync(join(tmpdir(), 'bsn-run-store-'));
 function cli(args: string[], onChild?: (c: ChildProcess) => void): Promise<{ code: number | null; out: string; err: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args, '--store', store], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args, ...(args.includes('--server') ? [] : ['--server', 'http://127.0.0.1:9']), ...(args.includes('--store') ? [] : ['--store', store])], { stdio: ['ignore', 'pipe', 'pipe'] });
     onChild?.(child);
     let out = '';
     let err = '';
@@ -48,6 +50,18 @@ test('bad --lcd: exit 2', async () => {
   const r = await cli(['run', '--board', '/dev/null', '--modem', '/dev/null', '--lcd', 'oled']);
   assert.is(r.code, 2);
   assert.match(r.err, /--lcd must be pcf8574 or parallel/);
+});
+
+test('no --server: exit 2 asking for it', async () => {
+  const r = await cli(['run', '--board', '/dev/null', '--modem', '/dev/null', '--server', '']);
+  assert.is(r.code, 2);
+  assert.match(r.err, /run needs --server URL/);
+});
+
+test('an https --server (the SIM800 path is plain HTTP; the payload is sealed): exit 2', async () => {
+  const r = await cli(['run', '--board', '/dev/null', '--modem', '/dev/null', '--server', 'https://bsn.example']);
+  assert.is(r.code, 2);
+  assert.match(r.err, /--server must be an http:\/\/ URL/);
 });
 
 if (!socatAvailable()) {
@@ -87,6 +101,37 @@ if (!socatAvailable()) {
     }
   });
 
+  test('a store another bsn-care holds: exit 1 naming its pid, before any port is opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bsn-run-busy-'));
+    // A live process that is not this one holds the lock (the test runner's parent).
+    writeFileSync(join(dir, 'lock'), `${process.ppid}\n`);
+    try {
+      const r = await cli(['run', '--board', board.host, '--modem', modem.host, '--store', dir, '--timeout', '2']);
+      assert.is(r.code, 1, r.out + r.err);
+      assert.match(r.err, new RegExp(`the LPU store ${dir} is in use by another bsn-care \\(pid ${process.ppid}\\)`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a credential file that is not a credential record: exit 1, the store stays blank', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bsn-run-cred-'));
+    writeFileSync(join(dir, 'junk.cred'), 'not a credential');
+    try {
+      const r = await cli(['run', '--board', board.host, '--modem', modem.host, '--store', join(dir, 'store'), '--credential', join(dir, 'junk.cred'), '--timeout', '2']);
+      assert.is(r.code, 1, r.out + r.err);
+      assert.match(r.err, /--credential .*junk\.cred: the credential file does not decode \([a-z-]+\)/);
+      const nv = openHostStores(join(dir, 'store'));
+      try {
+        assert.is(loadCredential(nv), null);
+      } finally {
+        nv.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a board that does not answer Firmata (silent port): exit 1 after the timeout', async () => {
     const r = await cli(['run', '--board', board.host, '--modem', modem.host, '--timeout', '2']);
     assert.is(r.code, 1, r.out + r.err);
@@ -117,7 +162,7 @@ if (!socatAvailable()) {
         // Bounded in emulated time (a loaded machine slows the emulator below real time) and wall time.
         const t0 = Date.now();
         const e0 = rig.clock.now();
-        while (!shown && rig.clock.now() - e0 < 14_000 && Date.now() - t0 < 45_000) {
+        while (!shown && rig.clock.now() - e0 < 30_000 && Date.now() - t0 < 60_000) {
           await new Promise((r) => setTimeout(r, 100));
           const text = renderLines(lcd, GLYPH_SYMBOLS_BY_SLOT).join('|');
           shown = screens.some((re) => re.test(text));

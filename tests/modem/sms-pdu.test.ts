@@ -2,7 +2,7 @@
 // simulated modem's independent decoder.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { encodeSubmit, packSeptets, unpackSeptets } from '../../firmware/modem/sms-pdu.ts';
+import { encodeSubmit, packSeptets, splitForSms, unpackSeptets } from '../../firmware/modem/sms-pdu.ts';
 import { decodeSubmit } from '../../sim/sim800/sms-pdu.ts';
 import { Rng } from '../../sim/rng.ts';
 import { makeRig } from './rig.ts';
@@ -61,6 +61,60 @@ test('driver in PDU mode against the model: delivered with the exact number and 
   assert.equal(telephony.outbox.map((s) => [s.number, s.text]), [['+447700900123', 'BSN alert: SpO2 [88%] {check} ~now']]);
   assert.ok(model.commandLog.includes('AT+CMGF=0'));
   assert.ok(model.commandLog.some((c) => /^AT\+CMGS=\d+$/.test(c)));
+});
+
+test('concatenated part: first octet 51 (UDHI), UDH 05 00 03 ref total seq, one fill bit, UDL counts the header', () => {
+  // Expected user data built bit by bit outside this code base: header octets, 1 fill bit, then
+  // the septets of "hello", least significant bit first.
+  const p = encodeSubmit('112', 'hello', { ref: 0x2a, total: 2, seq: 1 });
+  assert.is(p.hex, '0051000381' + '11F2' + '0000AA' + '0C' + '0500032A0201D06536FB0D');
+  assert.equal(decodeSubmit(p.hex, p.tpduLength), { number: '112', text: 'hello', concat: { ref: 0x2a, total: 2, seq: 1 } });
+  assert.throws(() => encodeSubmit('112', 'x'.repeat(154), { ref: 1, total: 2, seq: 1 }), RangeError);
+  assert.throws(() => encodeSubmit('112', 'x', { ref: 1, total: 2, seq: 3 }), RangeError);
+});
+
+test('splitting: 160 septets stay one SMS, longer text goes in parts of <= 153 septets, escapes never split', () => {
+  assert.equal(splitForSms('a'.repeat(160)), ['a'.repeat(160)]);
+  const two = splitForSms('b'.repeat(161));
+  assert.equal(two.map((t) => t.length), [153, 8]);
+  // An extension character costs 2 septets: at position 152 it does not fit and moves on.
+  const esc = splitForSms('c'.repeat(152) + '{' + 'd'.repeat(20));
+  assert.equal(esc[0], 'c'.repeat(152));
+  assert.ok(esc[1]!.startsWith('{'));
+  assert.throws(() => splitForSms('e'.repeat(153 * 4 + 1)), RangeError);
+  const rng = new Rng(9);
+  const alphabet = [...'abc XYZ 0123.,:/-{}[]~'];
+  for (let i = 0; i < 500; i++) {
+    let text = '';
+    const n = rng.int(0, 450);
+    for (let k = 0; k < n; k++) text += alphabet[rng.int(0, alphabet.length - 1)];
+    const parts = splitForSms(text);
+    assert.is(parts.join(''), text);
+    if (parts.length > 1) for (const [k, part] of parts.entries()) {
+      const pdu = encodeSubmit('+4915112345678', part, { ref: i & 0xff, total: parts.length, seq: k + 1 });
+      assert.equal(decodeSubmit(pdu.hex, pdu.tpduLength), { number: '+4915112345678', text: part, concat: { ref: i & 0xff, total: parts.length, seq: k + 1 } });
+    }
+  }
+});
+
+test('driver in PDU mode: a 400-character alert goes as 3 parts and the phone shows it whole, once', async () => {
+  const { modem, run, clock, telephony, model } = await makeRig({ driver: { smsMode: 'pdu' } });
+  await run(modem.init());
+  await run(clock.sleep(3000));
+  const text = 'BSN-Care: blood pressure 182/110 mmHg at 14:05 UTC (rising since 13:52). ' + 'Open the live page: https://care.example.org/l/' + 'A'.repeat(43) + ' ' + 'x'.repeat(220);
+  const r = await run(modem.sendSms('+447700900123', text));
+  assert.is(r.parts, 3);
+  assert.equal(telephony.outbox.map((s) => [s.number, s.text]), [['+447700900123', text]]);
+  assert.is(model.commandLog.filter((c) => /^AT\+CMGS=\d+$/.test(c)).length, 3);
+  // A second long alert uses a new reference, so the phone does not mix the two.
+  await run(modem.sendSms('+447700900123', text.replace('182', '190')));
+  assert.equal(telephony.outbox.map((s) => s.text), [text, text.replace('182', '190')]);
+  // Text mode stays one SMS of 160 characters.
+  const plain = await makeRig();
+  await plain.run(plain.modem.init());
+  await plain.run(plain.clock.sleep(3000));
+  const err = await plain.run(plain.modem.sendSms('+447700900123', text)).then(() => null, (e: unknown) => e);
+  assert.instance(err, RangeError);
 });
 
 test.run();

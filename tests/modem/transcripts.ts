@@ -209,7 +209,7 @@ export const TRANSCRIPTS: Transcript[] = [
       { expect: 'ATE0\r', reply: [{ raw: bytes('ATE0\r') }, OK] },
     ],
     run: (m) => m.sendSms('+447700900123', 'Fall detected. Call back.'),
-    expected: { messageRef: 7 },
+    expected: { messageRef: 7, parts: 1 },
   },
   {
     name: 'sendSms: garbled echo -> ESC (nothing sent), second attempt goes through',
@@ -228,7 +228,7 @@ export const TRANSCRIPTS: Transcript[] = [
       { expect: 'ATE0\r', reply: [OK] },
     ],
     run: (m) => m.sendSms('112', 'Help'),
-    expected: { messageRef: 8 },
+    expected: { messageRef: 8, parts: 1 },
   },
   {
     name: 'sendSms: command echo garbled (number may be wrong) -> ESC before any text, retried',
@@ -246,7 +246,7 @@ export const TRANSCRIPTS: Transcript[] = [
       { expect: 'ATE0\r', reply: [OK] },
     ],
     run: (m) => m.sendSms('112', 'Fall'),
-    expected: { messageRef: 9 },
+    expected: { messageRef: 9, parts: 1 },
   },
   {
     name: 'sendSms: garbled echo, ESC not answered -> given up after 5 s (not 60), retried',
@@ -270,7 +270,7 @@ export const TRANSCRIPTS: Transcript[] = [
       const r = await m.sendSms('112', 'SOS');
       return { ...r, quick: m.scheduler.now() - t0 < 7000 };
     },
-    expected: { messageRef: 10, quick: true },
+    expected: { messageRef: 10, parts: 1, quick: true },
   },
   {
     name: 'sendSms: bare OK after Ctrl-Z (what ESC answers: a byte garbled into ESC aborted the entry) -> sent again',
@@ -289,7 +289,7 @@ export const TRANSCRIPTS: Transcript[] = [
       { expect: 'ATE0\r', reply: [OK] },
     ],
     run: (m) => m.sendSms('112', 'SOS'),
-    expected: { messageRef: 11 },
+    expected: { messageRef: 11, parts: 1 },
   },
   {
     name: 'sendSms: +CMGS line garbled beyond recognition, then OK -> sent (reference unknown), not sent twice',
@@ -303,7 +303,7 @@ export const TRANSCRIPTS: Transcript[] = [
       { expect: 'ATE0\r', reply: [OK] },
     ],
     run: (m) => m.sendSms('112', 'SOS'),
-    expected: { messageRef: null },
+    expected: { messageRef: null, parts: 1 },
   },
   {
     name: 'call answered',

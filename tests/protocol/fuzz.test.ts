@@ -59,7 +59,8 @@ async function corpus() {
   const r = await fullSession(s.store, s.lpu, s.random);
   const e = createMa1(s.lpu.credential, CELL_A, seededRandom(2), 'emergency');
   if (!e.ok) throw new Error('emergency MA1');
-  const ev = await verifyMa1(s.store, e.value.ma1, CELL_A, s.random);
+  // With a refill: the corpus holds an MA2 of type 0x07 and a record with offered pairs.
+  const ev = await verifyMa1(s.store, e.value.ma1, CELL_A, s.random, { refillTo: 8 });
   if (!ev.ok) throw new Error('emergency verify');
   const frames = [r.lpu.channel.seal(new Uint8Array(0)), r.lpu.channel.seal(new Uint8Array(40).fill(7)), r.server.session.channel.seal(new Uint8Array(3))]
     .map((f) => (f.ok ? f.value : new Uint8Array(0)));

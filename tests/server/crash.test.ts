@@ -21,7 +21,8 @@ async function crashScenario(dbArgs: string[], openAfter: () => ReturnType<typeo
   const script = join(dir, 'script.json');
   // Family answers its 4th call, the physician never: F P F P F P F(answered).
   writeFileSync(script, JSON.stringify({ script: { [FAMILY]: ['no-answer', 'no-answer', 'no-answer', 'answered'] }, log, callMs: 300 }));
-  const args = [...dbArgs, '--retry-ms', '300', '--telephony-script', script];
+  // A short lease: on PostgreSQL the restarted process waits for the killed one's lease to run out.
+  const args = [...dbArgs, '--retry-ms', '300', '--lease-ms', '1500', '--telephony-script', script];
   const dials = (): Dial[] => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Dial) : []);
   const calls = () => dials().filter((d) => d.channel === 'call');
   try {
