@@ -79,6 +79,17 @@ export interface Alarm {
 
 export type NibpActivity = 'absent' | 'idle' | 'zeroing' | 'inflating' | 'deflating' | 'dumping';
 
+/**
+ * The stress estimate of the optional stress add-on (firmware/stress, issue 8): informational,
+ * never an alarm. `value` is the last *reported* level (on a change of level, else every 5 min),
+ * so each report is uploaded once; the LCD shows the live one. Absent without the add-on.
+ */
+export type StressVital =
+  | { kind: 'value'; atMs: number; level: 'low' | 'normal' | 'high'; score: number }
+  | { kind: 'fault'; fault: string; sinceMs: number }
+  | { kind: 'acquiring'; sinceMs: number }
+  | { kind: 'absent' };
+
 export interface VitalsSnapshot {
   /** Board time of the snapshot, ms. */
   atMs: number;
@@ -90,6 +101,8 @@ export interface VitalsSnapshot {
   nibp: { activity: NibpActivity; nextAtMs: number | null };
   /** Active alarms, most severe first. */
   alarms: Alarm[];
+  /** The stress add-on (absent when not fitted); never feeds the alarms. */
+  stress?: StressVital;
 }
 
 export const levelRank = (l: AlarmLevel): number => ALARM_LEVELS.indexOf(l);

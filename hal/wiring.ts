@@ -39,14 +39,28 @@ export const LCD_BACKPACK_ADDRESS = 0x27;
 export const LCD_PARALLEL_PINS = { rs: 'D12', e: 'D9', d4: 'D4', d5: 'D7', d6: 'D3', d7: 'D2' } as const satisfies Record<string, DigitalPin>;
 
 /**
- * The NIBP oscillation amplifier's output (the MPX5050 signal AC-coupled, x20). It needs a sixth
- * analog input and the only one left is A4, the I2C SDA pin: it can be fitted only when the LCD is
- * wired in parallel (LCD_PARALLEL_PINS) instead of on the backpack. Without it the cuff works from
- * A3 alone, with far fewer good readings (firmware/nibp/README.md).
+ * The NIBP oscillation amplifier's output (the MPX5050 signal AC-coupled, x20), legacy wiring: a
+ * sixth analog input, and the only one left is A4, the I2C SDA pin, so it takes the I2C bus away
+ * (LCD in parallel, no stress add-on). Superseded by CUFF_OSCILLATION_ADC; kept for units built
+ * that way. Without either, the cuff works from A3 alone, with far fewer good readings
+ * (firmware/nibp/README.md).
  */
 export const CUFF_OSCILLATION_PIN = 'A4' as const satisfies AnalogPin;
 
-/** The two ways the parts share the Uno's pins. */
+/**
+ * Decision (issue 8): the oscillation amplifier's output goes to a dedicated ADS1115 on the I2C
+ * bus (ADDR to VDD: 0x49, AIN0, +/-6.144 V, continuous at 860 SPS; firmware/nibp/i2c-oscillation.ts),
+ * so A4/A5 are always the I2C bus: the stress add-on and the LCD backpack share it, and the cuff
+ * keeps its AC channel (ISO 81060-2 accuracy). Its own converter, not the stress board's 0x48,
+ * because the cuff needs an uninterrupted 50 Hz stream while the stress board multiplexes
+ * single-shot conversions at 2 Hz.
+ */
+export const CUFF_OSCILLATION_ADC = { address: 0x49, channel: 0 } as const;
+
+/** The stress add-on board on the I2C bus (firmware/stress): MPU-6050 and its ADS1115 (GSR AIN0, skin LM35 AIN1). */
+export const STRESS_I2C_ADDRESSES = { mpu6050: 0x68, ads1115: 0x48 } as const;
+
+/** The ways the parts share the Uno's pins (the cuff's oscillation ADC on I2C fits either). */
 export type WiringVariant =
   /** LCD on the I2C backpack (A4/A5); cuff pressure from A3 only. */
   | 'backpack-lcd'

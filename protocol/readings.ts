@@ -14,6 +14,8 @@
 //     0x07 alarm event     u8 condition (ALARM_CONDITIONS) | u8 level (ALARM_LEVELS) | u8 change (ALARM_CHANGES) (3 bytes)
 //     0x08 escalation      u8 contact (CONTACTS) | u8 channel (CHANNELS) | u8 outcome (OUTCOMES) (3 bytes):
 //                          what the LPU did on its own while the server was unreachable
+//     0x09 stress          u8 level (STRESS_LEVELS) | u8 score 0-100 (fuzzy centroid, rounded) (2 bytes):
+//                          informational, never an alarm (firmware/stress/README.md)
 // Kinds 0x07-0x08 and the fault codes from 'noisy' on were added after format 1 was first used;
 // every earlier encoding is unchanged, so old batches decode as before.
 // Downlink, server -> LPU, the acknowledgement:
@@ -55,6 +57,8 @@ export const CHANNELS = ['sms', 'call'] as const;
 export type EscalationChannel = (typeof CHANNELS)[number];
 export const OUTCOMES = ['sent', 'failed', 'answered', 'busy', 'no-answer'] as const;
 export type EscalationOutcome = (typeof OUTCOMES)[number];
+export const STRESS_LEVELS = ['low', 'normal', 'high'] as const;
+export type StressLevelCode = (typeof STRESS_LEVELS)[number];
 
 export type ReadingValue =
   | { readonly kind: 'heart-rate'; readonly heartRateBpm: number }
@@ -62,7 +66,8 @@ export type ReadingValue =
   | { readonly kind: 'blood-pressure'; readonly systolicMmHg: number; readonly diastolicMmHg: number }
   | { readonly kind: 'rhythm'; readonly rhythm: Rhythm }
   | { readonly kind: 'spo2'; readonly spo2Percent: number }
-  | { readonly kind: 'fault'; readonly sensor: Sensor; readonly fault: Fault };
+  | { readonly kind: 'fault'; readonly sensor: Sensor; readonly fault: Fault }
+  | { readonly kind: 'stress'; readonly level: StressLevelCode; readonly score: number };
 
 /** Events the LPU reports besides measurements (kinds 0x07, 0x08). */
 export type EventValue =
@@ -72,7 +77,7 @@ export type EventKind = EventValue['kind'];
 export const EVENT_KINDS: readonly EventKind[] = ['alarm', 'escalation'];
 
 export type ReadingKind = ReadingValue['kind'];
-export const READING_KINDS: readonly ReadingKind[] = ['heart-rate', 'temperature', 'blood-pressure', 'rhythm', 'spo2', 'fault'];
+export const READING_KINDS: readonly ReadingKind[] = ['heart-rate', 'temperature', 'blood-pressure', 'rhythm', 'spo2', 'fault', 'stress'];
 
 export type Reading = ReadingValue & {
   readonly seq: number;
@@ -88,8 +93,8 @@ type AnyKind = ReadingKind | EventKind;
 type AnyValue = ReadingValue | EventValue;
 const ALL_KINDS: readonly AnyKind[] = [...READING_KINDS, ...EVENT_KINDS];
 
-const KIND_CODE: Record<AnyKind, number> = { 'heart-rate': 1, temperature: 2, 'blood-pressure': 3, rhythm: 4, spo2: 5, fault: 6, alarm: 7, escalation: 8 };
-const VALUE_LEN: Record<AnyKind, number> = { 'heart-rate': 2, temperature: 2, 'blood-pressure': 4, rhythm: 1, spo2: 2, fault: 2, alarm: 3, escalation: 3 };
+const KIND_CODE: Record<AnyKind, number> = { 'heart-rate': 1, temperature: 2, 'blood-pressure': 3, rhythm: 4, spo2: 5, fault: 6, alarm: 7, escalation: 8, stress: 9 };
+const VALUE_LEN: Record<AnyKind, number> = { 'heart-rate': 2, temperature: 2, 'blood-pressure': 4, rhythm: 1, spo2: 2, fault: 2, alarm: 3, escalation: 3, stress: 2 };
 
 export type PayloadErrorCode = 'truncated' | 'bad-format' | 'bad-type' | 'bad-count' | 'bad-kind' | 'bad-length' | 'bad-value' | 'bad-seq' | 'trailing-bytes';
 export type PayloadResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: { readonly code: PayloadErrorCode; readonly message: string } };
@@ -118,6 +123,7 @@ function encodeValue(r: AnyValue): number[] {
     case 'fault': return [SENSORS.indexOf(r.sensor), FAULTS.indexOf(r.fault)];
     case 'alarm': return [ALARM_CONDITIONS.indexOf(r.condition), ALARM_LEVELS.indexOf(r.level), ALARM_CHANGES.indexOf(r.change)];
     case 'escalation': return [CONTACTS.indexOf(r.contact), CHANNELS.indexOf(r.channel), OUTCOMES.indexOf(r.outcome)];
+    case 'stress': return [STRESS_LEVELS.indexOf(r.level), int16(r.score, 0, 100, 'stress score')];
   }
 }
 
@@ -160,6 +166,7 @@ function decodeValue(kind: AnyKind, b: Uint8Array, o: number): AnyValue | null {
       const contact = CONTACTS[b[o]!]; const channel = CHANNELS[b[o + 1]!]; const outcome = OUTCOMES[b[o + 2]!];
       return contact && channel && outcome ? { kind, contact, channel, outcome } : null;
     }
+    case 'stress': { const level = STRESS_LEVELS[b[o]!]; return level && b[o + 1]! <= 100 ? { kind, level, score: b[o + 1]! } : null; }
   }
 }
 

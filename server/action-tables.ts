@@ -2,7 +2,9 @@
 // validated on load. classify() maps a reading to the highest level any row of its table
 // matches; levels are ordered none < mild < family < physician < emergency < critical, and
 // 'fault' stands apart (a sensor fault is never a medical level).
-import { FAULTS, READING_KINDS, RHYTHMS, type Reading, type ReadingKind } from '../protocol/readings.ts';
+// The stress estimate is informational (issue 8): its table may be left out (no rows: never an
+// event) and may hold only 'mild' rows (recorded as an event, never escalated to anyone).
+import { FAULTS, READING_KINDS, RHYTHMS, STRESS_LEVELS, type Reading, type ReadingKind } from '../protocol/readings.ts';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_ACTION_TABLES } from './action-tables/default.ts';
 
@@ -32,8 +34,13 @@ const MEASURES: Record<ReadingKind, string> = {
   rhythm: 'rhythm',
   spo2: 'spo2Percent',
   fault: 'fault',
+  stress: 'level',
 };
-const CATEGORIES: Partial<Record<ReadingKind, readonly string[]>> = { rhythm: RHYTHMS, fault: FAULTS };
+const CATEGORIES: Partial<Record<ReadingKind, readonly string[]>> = { rhythm: RHYTHMS, fault: FAULTS, stress: STRESS_LEVELS };
+/** Kinds whose table may be omitted (then no row: never an event). */
+const OPTIONAL_TABLES: ReadonlySet<ReadingKind> = new Set(['stress']);
+/** Kinds whose rows may only be informational. */
+const INFORMATIONAL_ONLY: ReadonlySet<ReadingKind> = new Set(['stress']);
 
 export type TableResult = { ok: true; value: ActionTables } | { ok: false; errors: string[] };
 
@@ -48,6 +55,7 @@ export function validateActionTables(input: unknown): TableResult {
   const out: Partial<Record<ReadingKind, ActionTable>> = {};
   for (const kind of READING_KINDS) {
     const t = tables[kind];
+    if (t === undefined && OPTIONAL_TABLES.has(kind)) { out[kind] = { measure: MEASURES[kind], rows: [] }; continue; }
     if (!isObj(t)) { errors.push(`${kind}: table missing`); continue; }
     if (t.measure !== MEASURES[kind]) errors.push(`${kind}: measure must be ${MEASURES[kind]}`);
     if (!Array.isArray(t.rows)) { errors.push(`${kind}: rows must be an array`); continue; }
@@ -60,6 +68,7 @@ export function validateActionTables(input: unknown): TableResult {
       if (isFaultTable ? level !== 'fault' : !(LEVELS as readonly unknown[]).includes(level) || level === 'none') {
         return void errors.push(`${at}: level ${JSON.stringify(level)} not allowed${isFaultTable ? ' (fault rows must be level fault)' : ''}`);
       }
+      if (INFORMATIONAL_ONLY.has(kind) && level !== 'mild') return void errors.push(`${at}: level ${JSON.stringify(level)} not allowed (${kind} is informational: only mild rows)`);
       const why = typeof r.why === 'string' ? r.why : '';
       const cats = CATEGORIES[kind];
       const keys = ['above', 'below', 'equals'].filter((k) => k in r);

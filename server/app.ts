@@ -24,6 +24,8 @@ import { TYPE_ECG_STRIP } from '../protocol/readings.ts';
 import { ingestEcgStripPayload } from './web/links.ts';
 import { LiveEvents } from './web/live.ts';
 import { registerWebRoutes } from './web/routes.ts';
+import { RecordStore, type RecordsConfig } from './records/store.ts';
+import { registerRecordRoutes } from './records/routes.ts';
 
 export const ROUTES = {
   register: '/v1/register',
@@ -59,6 +61,8 @@ export interface BsnServerOptions {
   /** Idle time after which a session is forgotten (default 30 min). */
   readonly sessionTtlMs?: number;
   readonly maxSessions?: number;
+  /** Records at rest (sealed per patient, served at /fhir/Observation); off when absent. */
+  readonly records?: RecordsConfig;
 }
 
 export interface BsnServer {
@@ -67,6 +71,7 @@ export interface BsnServer {
   readonly db: Database;
   /** Live-update events (new readings per patient) for the cloud-link page. */
   readonly live: LiveEvents;
+  readonly records: RecordStore | null;
   /** Listens on loopback (or host); resolves to the port. */
   listen(port?: number, host?: string): Promise<number>;
   close(): Promise<void>;
@@ -151,6 +156,7 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
   });
   const sessions = new Map<string, LiveSession>();
   const liveEvents = new LiveEvents();
+  const records = o.records ? new RecordStore(db, o.records, random) : null;
 
   // The expiry scan walks every session, so it runs at most once per tenth of the TTL (a session
   // past its TTL is refused at use anyway); the size bound is kept on every call.
@@ -285,6 +291,8 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
     log.log('info', 'readings-stored', { patient: live.lpuId, received: batch.value.length, inserted: stored.inserted.length, acked: stored.ackedSeq });
     if (stored.inserted.length) liveEvents.publish(live.lpuId, 'readings');
     if (engine) for (const r of stored.inserted) await engine.onReading(live.lpuId, r, classify(tables, r));
+    // After the alarms (a sealing failure must not hold one back); idempotent, so a retried batch is sealed then.
+    if (records) await records.sealBatch(live.lpuId, batch.value, clock.now());
     const sealed = live.session.channel.seal(encodeAck(stored.ackedSeq));
     if (!sealed.ok) throw new ApiError(409, sealed.error.code, sealed.error.message);
     return binaryReply(reply, sealed.value);
@@ -302,11 +310,12 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
 
   // The cloud-link page, its token-scoped API and live updates (server/web/).
   await registerWebRoutes(http, { db, clock, engine, operatorToken: o.operatorToken, random, live: liveEvents });
+  if (records) await registerRecordRoutes(http, { db, clock, records, operatorToken: o.operatorToken });
 
   await engine?.resume();
 
   return {
-    http, engine, db, live: liveEvents,
+    http, engine, db, live: liveEvents, records,
     async listen(port = 0, host = '127.0.0.1') {
       await http.listen({ port, host });
       const a = http.server.address();

@@ -9,6 +9,7 @@ export function describeReading(r: Reading): string {
     case 'rhythm': return `rhythm ${r.rhythm}`;
     case 'spo2': return `SpO2 ${r.spo2Percent} %`;
     case 'fault': return `${r.sensor} sensor fault: ${r.fault}`;
+    case 'stress': return `stress level ${r.level} (score ${r.score}/100)`;
   }
 }
 
@@ -31,6 +32,7 @@ function valueText(r: Reading): string {
     case 'rhythm': return r.rhythm;
     case 'spo2': return `${r.spo2Percent} %`;
     case 'fault': return r.fault;
+    case 'stress': return `${r.level} (${r.score}/100)`;
   }
 }
 

@@ -99,6 +99,45 @@ CREATE TABLE ack_tokens (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'records at rest: per-patient data keys (CP-ABE and KEK wrapped), sealed records',
+    sql: `
+-- The opaque subject of a patient's records (FHIR Patient id, the {patient} of the policies) and
+-- the care unit the policies name ({unit}).
+CREATE TABLE record_subjects (
+  lpu_id bigint PRIMARY KEY REFERENCES lpus (id) ON DELETE CASCADE,
+  patient_ref text NOT NULL UNIQUE,
+  care_unit text NOT NULL,
+  created_at bigint NOT NULL
+);
+-- Data keys, one row per (patient, kind of record, version), never in the clear: abe_wrapped under
+-- the kind's attribute policy (for readers), server_wrapped under the server's KEK.
+CREATE TABLE record_keys (
+  lpu_id bigint NOT NULL REFERENCES lpus (id) ON DELETE CASCADE,
+  kind text NOT NULL,
+  version int NOT NULL CHECK (version >= 1),
+  policy text NOT NULL,
+  abe_wrapped bytea NOT NULL,
+  server_wrapped bytea NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (lpu_id, kind, version)
+);
+-- Readings sealed with AES-256-GCM under their kind's data key (server/records/record-cipher.ts).
+-- measured_at stays in the clear for time-range searches.
+CREATE TABLE sealed_records (
+  lpu_id bigint NOT NULL REFERENCES lpus (id) ON DELETE CASCADE,
+  seq bigint NOT NULL,
+  kind text NOT NULL,
+  key_version int NOT NULL,
+  measured_at bigint NOT NULL,
+  body bytea NOT NULL,
+  PRIMARY KEY (lpu_id, seq)
+);
+CREATE INDEX sealed_records_time ON sealed_records (lpu_id, measured_at);
+CREATE INDEX sealed_records_key ON sealed_records (lpu_id, kind, key_version)
+`,
+  },
 ];
 
 export async function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {

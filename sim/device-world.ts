@@ -6,12 +6,13 @@
 import { CUFF_OSCILLATION_PIN, LCD_BACKPACK_ADDRESS, LCD_PARALLEL_PINS } from '../hal/wiring.ts';
 import { VirtualClock } from './clock.ts';
 import { SimI2cBus } from './i2c-bus.ts';
+import { attachOscillationAdc } from './nibp/oscillation-adc.ts';
 import { attachBackpackLcd, attachParallelLcd, type SimLcd } from './lcd/module.ts';
 import { CuffRig } from './nibp/cuff-rig.ts';
 import { World, type WorldOptions } from './world.ts';
 
 export type SimLcdWiring = 'backpack' | 'parallel' | 'none';
-export type SimCuff = 'none' | 'dc-only' | 'oscillation';
+export type SimCuff = 'none' | 'dc-only' | 'oscillation' | 'oscillation-i2c';
 
 export interface DeviceWorldOptions extends Omit<WorldOptions, 'i2c' | 'clock'> {
   /** How the LCD is fitted (default: the backpack). */
@@ -45,5 +46,7 @@ export function createDeviceWorld(opts: DeviceWorldOptions): DeviceWorld {
     cuffKind === 'none'
       ? undefined
       : CuffRig.onUno(uno, { patient: world.patient, rng: world.rng.fork('cuff'), cuffLeakMmHgPerS: world.patient.device.cuffLeakMmHgPerS }, cuffKind === 'oscillation');
+  // The oscillation amplifier on its own ADS1115 (0x49) on the I2C bus: A4 stays SDA.
+  if (cuff && cuffKind === 'oscillation-i2c') attachOscillationAdc(bus, cuff, world.rng.fork('cuff-adc'));
   return { world, bus, lcd, cuff };
 }

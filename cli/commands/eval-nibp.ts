@@ -13,6 +13,10 @@ import { CUFF_VALVE, CUFF_PUMP } from '../../sim/nibp/cuff.ts';
 import { randomMpx5050 } from '../../sim/nibp/mpx5050.ts';
 import { randomSubjects, type NibpSubject } from '../../sim/nibp/population.ts';
 import { NibpController, type NibpResult } from '../../firmware/nibp/controller.ts';
+import { I2cOscillationChannel } from '../../firmware/nibp/i2c-oscillation.ts';
+import { CUFF_OSCILLATION_ADC } from '../../hal/wiring.ts';
+import { SimI2cBus } from '../../sim/i2c-bus.ts';
+import { attachOscillationAdc } from '../../sim/nibp/oscillation-adc.ts';
 
 export interface SubjectOutcome {
   subject: NibpSubject;
@@ -41,6 +45,8 @@ export interface NibpEvaluation {
   patientModel: PatientModel;
   /** Without the AC oscillation channel (A4): oscillations from the DC channel alone. */
   dcOnly: boolean;
+  /** Where the oscillation channel is read: A4 (analog) or its ADS1115 on the I2C bus. */
+  oscillationVia: OscillationVia;
   subjects: number;
   readings: number;
   faults: Record<string, number>;
@@ -88,38 +94,60 @@ function distribution(subjects: readonly NibpSubject[]): Distribution {
  * beat-by-beat source with per-subject respiratory swing and beat noise, through a stand-alone ADC.
  */
 export type PatientModel = 'uno' | 'arterial';
+export type OscillationVia = 'A4' | 'i2c-adc';
 
 /** One measurement cycle on one subject; a device unit (valve, sensor) shared across subjects. */
-export async function measureSubject(subject: NibpSubject, device: DeviceUnit, seed: number, model: PatientModel = 'uno', dcOnly = false): Promise<SubjectOutcome> {
+export async function measureSubject(subject: NibpSubject, device: DeviceUnit, seed: number, model: PatientModel = 'uno', dcOnly = false, via: OscillationVia = 'A4'): Promise<SubjectOutcome> {
   const rng = new Rng(seed).fork(`subject-run-${subject.id}`);
   const rigOptions = { rng, artery: subject.artery, cuff: subject.cuff, valve: device.valve, pump: device.pump, sensor: device.sensor };
   let clock: VirtualClock;
   let rig: CuffRig;
   let ctl: NibpController;
   let trueMap: number;
+  let adcChannel: I2cOscillationChannel | null = null;
+  const i2c = !dcOnly && via === 'i2c-adc';
   if (model === 'uno') {
     const p = subject.pressure;
-    const world = new World({ scenario: { heartRateBpm: p.heartRateBpm, systolicMmHg: p.systolicMmHg, diastolicMmHg: p.diastolicMmHg }, seed: rng.fork('world').nextU32() });
+    const worldSeed = rng.fork('world').nextU32();
+    const scenario = { heartRateBpm: p.heartRateBpm, systolicMmHg: p.systolicMmHg, diastolicMmHg: p.diastolicMmHg };
+    let bus: SimI2cBus | null = null;
+    let world: World;
+    if (i2c) {
+      const c = new VirtualClock({ yieldEveryMs: 1000 });
+      bus = new SimI2cBus(c);
+      world = new World({ scenario, seed: worldSeed, clock: c, i2c: bus });
+    } else world = new World({ scenario, seed: worldSeed });
     clock = world.clock;
-    rig = CuffRig.onUno(world.uno, { ...rigOptions, patient: world.patient }, !dcOnly);
+    rig = CuffRig.onUno(world.uno, { ...rigOptions, patient: world.patient }, !dcOnly && !i2c);
     const b = world.uno;
     const hw = { pressure: b.analogIn(NIBP_PINS.pressure), pump: b.digitalOut(NIBP_PINS.pump), valve: b.pwmOut(NIBP_PINS.valve) };
-    ctl = new NibpController(dcOnly ? hw : { ...hw, oscillation: b.analogIn(NIBP_PINS.oscillation) }, b.scheduler);
+    if (bus) {
+      attachOscillationAdc(bus, rig, rng.fork('oscillation-adc'));
+      adcChannel = new I2cOscillationChannel(b.i2c(), b.scheduler, CUFF_OSCILLATION_ADC);
+    }
+    ctl = new NibpController(dcOnly ? hw : { ...hw, oscillation: adcChannel ?? b.analogIn(NIBP_PINS.oscillation) }, b.scheduler);
     trueMap = world.truth().meanArterialMmHg;
   } else {
     clock = new VirtualClock();
     const patient = new ArterialSource(subject.pressure, rng.fork('arterial'));
     rig = new CuffRig({ ...rigOptions, clock, patient });
     const hw = { pressure: rig.pressureIn, pump: rig.pump, valve: rig.valve };
-    ctl = new NibpController(dcOnly ? hw : { ...hw, oscillation: rig.oscillationIn }, clock);
+    if (i2c) {
+      const bus = new SimI2cBus(clock);
+      attachOscillationAdc(bus, rig, rng.fork('oscillation-adc'));
+      adcChannel = new I2cOscillationChannel(bus, clock, CUFF_OSCILLATION_ADC);
+    }
+    ctl = new NibpController(dcOnly ? hw : { ...hw, oscillation: adcChannel ?? rig.oscillationIn }, clock);
     trueMap = patient.truth(0).meanArterialMmHg;
   }
+  adcChannel?.start();
   let result: NibpResult | null = null;
   ctl.onComplete((r) => (result = r));
   // Start a little way into the patient's rhythm, at a random phase.
   const startMs = clock.now() + rng.uniform(1000, 3000);
   clock.after(startMs - clock.now(), () => void ctl.start());
   while (result === null && clock.now() < startMs + 200_000) await clock.runFor(5_000);
+  adcChannel?.stop();
   const r = result as NibpResult | null;
   if (!r) throw new Error(`subject ${subject.id}: controller never completed`);
   const out: SubjectOutcome = { subject, result: r, durationS: (r.at - startMs) / 1000, maxCuffMmHg: rig.maxPressureMmHg, trueMeanArterialMmHg: trueMap };
@@ -155,12 +183,12 @@ function stats(errors: number[]): ErrorStats {
   return { meanMmHg: mean, sdMmHg: sd, within5: within(5), within10: within(10), within15: within(15) };
 }
 
-export async function evaluateNibp(subjectCount: number, seed: number, model: PatientModel = 'uno', dcOnly = false): Promise<NibpEvaluation> {
+export async function evaluateNibp(subjectCount: number, seed: number, model: PatientModel = 'uno', dcOnly = false, via: OscillationVia = 'A4'): Promise<NibpEvaluation> {
   const rng = new Rng(seed);
   const subjects = randomSubjects(subjectCount, rng.fork('population'));
   const device = randomDevice(rng.fork('device'));
   const outcomes: SubjectOutcome[] = [];
-  for (const s of subjects) outcomes.push(await measureSubject(s, device, seed, model, dcOnly));
+  for (const s of subjects) outcomes.push(await measureSubject(s, device, seed, model, dcOnly, via));
   const readings = outcomes.filter((o) => o.result.kind === 'reading');
   const faults: Record<string, number> = {};
   for (const o of outcomes) if (o.result.kind === 'fault') faults[o.result.fault] = (faults[o.result.fault] ?? 0) + 1;
@@ -172,6 +200,7 @@ export async function evaluateNibp(subjectCount: number, seed: number, model: Pa
     seed,
     patientModel: model,
     dcOnly,
+    oscillationVia: via,
     subjects: subjectCount,
     readings: readings.length,
     faults,
@@ -187,7 +216,7 @@ export async function evaluateNibp(subjectCount: number, seed: number, model: Pa
   };
 }
 
-const usage = `Usage: bsn-care eval-nibp [--subjects N] [--seed N] [--patient uno|arterial] [--dc-only] [--json] [--verbose]
+const usage = `Usage: bsn-care eval-nibp [--subjects N] [--seed N] [--patient uno|arterial] [--dc-only | --oscillation-adc] [--json] [--verbose]
 
 Runs one oscillometric measurement per simulated subject (SBP 80-200, DBP 50-120 mmHg,
 HR 45-140/min) through the cuff, MPX5050 and ADC models and prints the mean and SD of the SBP and
@@ -199,6 +228,9 @@ DBP errors against the ISO 81060-2 criterion (|mean| <= 5 mmHg, SD <= 8 mmHg).
                  respiratory swing and beat noise) through a stand-alone 10-bit ADC
   --dc-only      without the oscillation amplifier on A4 (A4 busy as I2C SDA): oscillations
                  from the MPX5050 channel alone, 0.41 mmHg per ADC count
+  --oscillation-adc  the oscillation amplifier through its own ADS1115 on the I2C bus (0x49,
+                 continuous 860 SPS, fetched every 2 ms; hal/wiring.ts CUFF_OSCILLATION_ADC),
+                 the wiring that leaves A4/A5 to the bus
   --json         machine-readable output
   --verbose      one line per subject`;
 
@@ -216,7 +248,7 @@ export const command: Command = {
   async run(args) {
     let parsed;
     try {
-      parsed = parseArgs({ args, options: { subjects: { type: 'string' }, seed: { type: 'string' }, patient: { type: 'string' }, 'dc-only': { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean' } }, strict: true, allowPositionals: false });
+      parsed = parseArgs({ args, options: { subjects: { type: 'string' }, seed: { type: 'string' }, patient: { type: 'string' }, 'dc-only': { type: 'boolean' }, 'oscillation-adc': { type: 'boolean' }, json: { type: 'boolean' }, verbose: { type: 'boolean' } }, strict: true, allowPositionals: false });
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -224,7 +256,8 @@ export const command: Command = {
     const seed = intArg(parsed.values.seed, 'seed', 1, 0, 2 ** 32 - 1);
     const model = parsed.values.patient ?? 'uno';
     if (model !== 'uno' && model !== 'arterial') throw new UsageError(`--patient must be 'uno' or 'arterial', got '${model}'`);
-    const ev = await evaluateNibp(n, seed, model, parsed.values['dc-only'] ?? false);
+    if (parsed.values['dc-only'] && parsed.values['oscillation-adc']) throw new UsageError('--dc-only and --oscillation-adc exclude each other');
+    const ev = await evaluateNibp(n, seed, model, parsed.values['dc-only'] ?? false, parsed.values['oscillation-adc'] ? 'i2c-adc' : 'A4');
     if (parsed.values.json) {
       const { outcomes, ...summary } = ev;
       process.stdout.write(JSON.stringify({ ...summary, outcomes: outcomes.map((o) => ({ id: o.subject.id, truth: { ...o.subject.pressure, meanArterialMmHg: o.trueMeanArterialMmHg }, result: o.result, durationS: o.durationS, maxCuffMmHg: o.maxCuffMmHg })) }, null, 2) + '\n');
@@ -240,7 +273,7 @@ export const command: Command = {
       }
       const line = (name: string, e: ErrorStats) =>
         `${name}: mean error ${e.meanMmHg >= 0 ? '+' : ''}${e.meanMmHg.toFixed(2)} mmHg, SD ${e.sdMmHg.toFixed(2)} mmHg; within 5/10/15 mmHg: ${(100 * e.within5).toFixed(0)}/${(100 * e.within10).toFixed(0)}/${(100 * e.within15).toFixed(0)} %\n`;
-      process.stdout.write(`eval-nibp: ${ev.subjects} subjects, seed ${ev.seed}, patient model '${ev.patientModel}'${ev.dcOnly ? ', DC channel only' : ''}: ${ev.readings} readings, faults ${JSON.stringify(ev.faults)}\n`);
+      process.stdout.write(`eval-nibp: ${ev.subjects} subjects, seed ${ev.seed}, patient model '${ev.patientModel}'${ev.dcOnly ? ', DC channel only' : ev.oscillationVia === 'i2c-adc' ? ', oscillations via the I2C ADC' : ''}: ${ev.readings} readings, faults ${JSON.stringify(ev.faults)}\n`);
       const d = ev.distribution;
       const pc = (x: number) => `${(100 * x).toFixed(0)}%`;
       process.stdout.write(

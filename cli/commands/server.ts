@@ -7,6 +7,8 @@ import { createBsnServer } from '../../server/app.ts';
 import { loadActionTablesFile } from '../../server/action-tables.ts';
 import { wallClock } from '../../server/clock.ts';
 import { openDatabase } from '../../server/db.ts';
+import { decodeMasterPublicKey } from '../../server/abe/waters11.ts';
+import type { RecordsConfig } from '../../server/records/store.ts';
 import { checkTimeZone } from '../../server/describe.ts';
 import type { CallOutcome } from '../../server/escalation.ts';
 import { jsonLogger } from '../../server/log.ts';
@@ -32,6 +34,9 @@ Options:
   --instance ID         this process's lease owner id (default: random)
   --actions FILE        action tables JSON (default: server/action-tables/default.ts)
   --no-escalation       run without the escalation engine (extra API processes on one database)
+  --records-mpk FILE    records at rest and GET /fhir/Observation: the CP-ABE public parameters
+                        (from bsn-care records-keys), with --records-kek-file FILE (64 hex digits)
+                        and --care-unit NAME (default general)
   --telephony-script F  JSON {"script": {"+49...": ["no-answer", "answered"]}, "log": "calls.jsonl",
                         "callMs": 0}: a scripted phone network instead of a modem (tests, demos)
 
@@ -63,6 +68,7 @@ export const command: Command = {
         port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, 'data-dir': { type: 'string' }, schema: { type: 'string' },
         smtp: { type: 'string' }, 'operator-token': { type: 'string' }, 'link-base': { type: 'string' }, 'retry-ms': { type: 'string' },
         actions: { type: 'string' }, 'time-zone': { type: 'string' }, 'lease-ms': { type: 'string' }, instance: { type: 'string' }, 'no-escalation': { type: 'boolean' }, 'telephony-script': { type: 'string' },
+        'records-mpk': { type: 'string' }, 'records-kek-file': { type: 'string' }, 'care-unit': { type: 'string' },
       },
       allowPositionals: false,
     });
@@ -79,6 +85,16 @@ export const command: Command = {
       const t = loadActionTablesFile(values.actions);
       if (!t.ok) throw new UsageError(`--actions: ${t.errors.join('; ')}`);
       tables = t.value;
+    }
+    let records: RecordsConfig | undefined;
+    if (values['records-mpk'] || values['records-kek-file']) {
+      if (!values['records-mpk'] || !values['records-kek-file']) throw new UsageError('--records-mpk and --records-kek-file go together');
+      const mpk = decodeMasterPublicKey(readFileSync(values['records-mpk']));
+      if (!mpk.ok) throw new UsageError(`--records-mpk: ${mpk.error.message}`);
+      const kekHex = readFileSync(values['records-kek-file'], 'utf8').trim();
+      if (!/^[0-9a-fA-F]{64}$/.test(kekHex)) throw new UsageError('--records-kek-file must hold 64 hex digits');
+      if (values['care-unit'] !== undefined && !/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(values['care-unit'])) throw new UsageError('--care-unit: 1-64 of a-z 0-9 _ . - (e.g. cardiology)');
+      records = { mpk: mpk.value, kek: Uint8Array.from(Buffer.from(kekHex, 'hex')), careUnit: values['care-unit'] ?? 'general' };
     }
     const leaseMs = values['lease-ms'] === undefined ? undefined : Number(values['lease-ms']);
     if (leaseMs !== undefined && (!Number.isInteger(leaseMs) || leaseMs < 100)) throw new UsageError('--lease-ms must be an integer of at least 100');
@@ -103,6 +119,7 @@ export const command: Command = {
       ...(timeZone ? { timeZone } : {}),
       lease: { ...(leaseMs !== undefined ? { leaseMs } : {}), ...(values.instance ? { instanceId: values.instance } : {}) },
       ...(tables ? { tables } : {}),
+      ...(records ? { records } : {}),
     });
     const actual = await server.listen(port, host);
     log.log('info', 'listening', { port: actual, host, database: db.kind, escalation: !values['no-escalation'], instance: server.engine?.leases.owner ?? null });

@@ -24,6 +24,11 @@ export interface DisplayModel {
   bp?: { systolicMmHg: number; diastolicMmHg: number; ageMs: number };
   faults: readonly DisplayFault[];
   alarm?: { condition: string; severity: AlarmSeverity };
+  /**
+   * The stress add-on's screen (informational; absent when the add-on is not fitted): `text` is
+   * the level line ("Stress high   81", "Stress --", "Stress: GSR off"), `detail` the second line.
+   */
+  stress?: { text: string; detail: string };
   network: {
     registered: boolean;
     /** 0–4. */

@@ -1,13 +1,14 @@
 // Which screen is up, as a pure function of time and the display model (no timers, no I/O).
 //
-// The rotation is vitals -> network -> one screen per fault -> vitals ..., each for `rotateMs`.
+// The rotation is vitals -> [stress, with the add-on] -> network -> one screen per fault -> vitals
+// ..., each for `rotateMs`.
 // An alarm pre-empts the rotation: its screen stays up, line 1 blinking every `blinkMs`, for as long
 // as the alarm lasts; a new condition or severity restarts the blink phase. When the alarm clears
 // the rotation restarts at the vitals, the screen a carer wants to see next.
 import type { DisplayFault, DisplayModel } from './model.ts';
-import { alarmScreen, faultScreen, networkScreen, vitalsScreen, type ScreenLines } from './screens.ts';
+import { alarmScreen, faultScreen, networkScreen, stressScreen, vitalsScreen, type ScreenLines } from './screens.ts';
 
-export type ScreenId = 'vitals' | 'network' | `fault:${DisplayFault}` | 'alarm';
+export type ScreenId = 'vitals' | 'stress' | 'network' | `fault:${DisplayFault}` | 'alarm';
 
 export interface Frame {
   id: ScreenId;
@@ -49,15 +50,17 @@ export class ScreenRotation {
       this.shownSince = nowMs;
     }
     const faults = [...new Set(m.faults)];
-    const count = 2 + faults.length;
+    const extra = m.stress ? 1 : 0;
+    const count = 2 + extra + faults.length;
     while (nowMs - this.shownSince >= this.rotateMs) {
       this.index++;
       this.shownSince += this.rotateMs;
     }
     this.index %= count; // also when faults cleared while one of theirs was up
     if (this.index === 0) return { id: 'vitals', lines: vitalsScreen(m) };
-    if (this.index === 1) return { id: 'network', lines: networkScreen(m) };
-    const f = faults[this.index - 2]!;
-    return { id: `fault:${f}`, lines: faultScreen(f, this.index - 2, faults.length) };
+    if (m.stress && this.index === 1) return { id: 'stress', lines: stressScreen(m.stress) };
+    if (this.index === 1 + extra) return { id: 'network', lines: networkScreen(m) };
+    const f = faults[this.index - 2 - extra]!;
+    return { id: `fault:${f}`, lines: faultScreen(f, this.index - 2 - extra, faults.length) };
   }
 }

@@ -7,6 +7,8 @@
 //            Server ok
 //   fault    FAULT 1/2         ◘  one screen per fault
 //            Cuff leak
+//   stress   Stress normal 50     only with the stress add-on (informational)
+//            Steps  96/min
 //   alarm    ⍾ CRITICAL ALARM     line 1 blinks
 //            Tachycardia
 import { GLYPHS, signalBarCells } from '../lcd/glyphs.ts';
@@ -104,6 +106,11 @@ const FAULT_GLYPH: Partial<Record<DisplayFault, string>> = {
 /** Fault `index` of `count` (1-based on screen). */
 export function faultScreen(fault: DisplayFault, index: number, count: number): ScreenLines {
   return [spread(`FAULT ${index + 1}/${count}`, FAULT_GLYPH[fault] ?? ''), fitLine(FAULT_TEXT[fault] ?? 'Unknown fault')];
+}
+
+/** The stress add-on's screen: its level line and a detail line (never an alarm). */
+export function stressScreen(s: NonNullable<DisplayModel['stress']>): ScreenLines {
+  return [fitLine(s.text), fitLine(s.detail)];
 }
 
 /** "tachycardia" -> "Tachycardia", "low-spo2" -> "Low spo2"; only printable ASCII. */

@@ -14,7 +14,8 @@
 import type { BufferedAnalogIn } from '../../hal/analog.ts';
 import type { Board } from '../../hal/board.ts';
 import type { DigitalOut } from '../../hal/digital.ts';
-import { CUFF_OSCILLATION_PIN, SENSOR_PINS } from '../../hal/wiring.ts';
+import { CUFF_OSCILLATION_ADC, CUFF_OSCILLATION_PIN, SENSOR_PINS } from '../../hal/wiring.ts';
+import { I2cOscillationChannel } from '../nibp/i2c-oscillation.ts';
 import { NibpController, type NibpOptions, type NibpResult } from '../nibp/controller.ts';
 import { DisplayController } from '../display/controller.ts';
 import type { DisplayModel } from '../display/model.ts';
@@ -28,6 +29,7 @@ import { AlarmTracker, classify } from './alarms.ts';
 import { Buzzer } from './buzzer.ts';
 import { EcgAmplitudeGuard } from './ecg-amplitude.ts';
 import { OFFLINE_NETWORK, toDisplayModel } from './display-map.ts';
+import { StressReporter, type StressAddOnConfig } from './stress-addon.ts';
 
 /** A finished cuff determination, as the NIBP controller reports it. */
 export type BloodPressureResult = NibpResult;
@@ -39,6 +41,11 @@ export interface CuffConfig {
    * LCD in parallel wiring (or none).
    */
   oscillationChannel: boolean;
+  /**
+   * Where the oscillation channel is read: 'i2c-adc' (the decision of hal/wiring.ts: its own
+   * ADS1115 at CUFF_OSCILLATION_ADC, A4/A5 stay the I2C bus) or 'A4' (legacy; default).
+   */
+  oscillationVia?: 'A4' | 'i2c-adc';
   options?: NibpOptions;
 }
 
@@ -67,6 +74,8 @@ export interface DeviceConfig {
   buzzer?: boolean;
   /** Network state for the LCD's network screen (issue 5); default: offline. */
   network?: () => DisplayModel['network'];
+  /** The stress add-on board on the I2C bus (firmware/stress); absent: no stress estimate. */
+  stress?: StressAddOnConfig;
 }
 
 export type DeviceEvent =
@@ -148,6 +157,10 @@ export class SensingDevice {
   tapEcg(listener: ((counts: number, leadOff: boolean) => void) | null): void {
     this.ecgTap = listener;
   }
+  /** The cuff's oscillation channel on the I2C ADC, when fitted that way. */
+  private readonly oscillationAdc: I2cOscillationChannel | undefined;
+  /** The stress add-on, when fitted (informational: never feeds the alarms). */
+  readonly stress: StressReporter | undefined;
 
   constructor(private readonly board: Board, config: DeviceConfig = {}) {
     const minMs = board.capabilities.minSampleIntervalMs;
@@ -210,13 +223,15 @@ export class SensingDevice {
     this.led = board.digitalOut(SENSOR_PINS.led);
     this.led.write(false);
     this.buzzer = config.buzzer === false ? undefined : new Buzzer(board.digitalOut(SENSOR_PINS.buzzer), board.scheduler);
+    const oscOnA4 = config.cuff?.oscillationChannel === true && config.cuff.oscillationVia !== 'i2c-adc';
     if (config.cuff) {
       const lcdOnI2c = config.lcd !== undefined && config.lcd !== 'none' && config.lcd.kind === 'backpack';
-      if (config.cuff.oscillationChannel && lcdOnI2c) throw new DeviceConfigError(`the cuff's oscillation channel needs ${CUFF_OSCILLATION_PIN}, which the LCD backpack uses as I2C SDA: wire the LCD in parallel`);
+      if (config.cuff.oscillationChannel && config.cuff.oscillationVia === 'i2c-adc') this.oscillationAdc = new I2cOscillationChannel(board.i2c(), board.scheduler, CUFF_OSCILLATION_ADC);
+      if (oscOnA4 && lcdOnI2c) throw new DeviceConfigError(`the cuff's oscillation channel needs ${CUFF_OSCILLATION_PIN}, which the LCD backpack uses as I2C SDA: wire the LCD in parallel`);
       this.nibp = new NibpController(
         {
           pressure: board.analogIn(SENSOR_PINS.cuffPressure),
-          ...(config.cuff.oscillationChannel ? { oscillation: board.analogIn(CUFF_OSCILLATION_PIN) } : {}),
+          ...(this.oscillationAdc ? { oscillation: this.oscillationAdc } : oscOnA4 ? { oscillation: board.analogIn(CUFF_OSCILLATION_PIN) } : {}),
           pump: board.digitalOut(SENSOR_PINS.pump),
           valve: board.pwmOut(SENSOR_PINS.valve),
         },
@@ -225,6 +240,10 @@ export class SensingDevice {
       );
     }
     this.bp = this.nibp;
+    if (config.stress) {
+      if (oscOnA4) throw new DeviceConfigError(`the stress add-on needs the I2C bus on A4/A5, which the cuff's oscillation channel takes (${CUFF_OSCILLATION_PIN}): fit the cuff without it, or read it through the I2C ADC (hal/wiring.ts)`);
+      this.stress = new StressReporter(board.i2c(), board.scheduler, config.stress);
+    }
     this.nibpIntervalMs = config.nibpIntervalMs ?? 15 * 60_000;
     if (!(this.nibpIntervalMs >= 60_000)) throw new DeviceConfigError(`NIBP interval ${this.nibpIntervalMs} ms: at least 60 s between cuff inflations`);
     this.nibpFirstAfterMs = config.nibpFirstAfterMs ?? 60_000;
@@ -232,7 +251,7 @@ export class SensingDevice {
     this.network = config.network ?? (() => OFFLINE_NETWORK);
 
     // The backpack by default; in parallel when the cuff's oscillation channel has taken A4.
-    const lcdWiring = config.lcd ?? (config.cuff?.oscillationChannel ? { kind: 'parallel' } : { kind: 'backpack' });
+    const lcdWiring = config.lcd ?? (oscOnA4 ? { kind: 'parallel' } : { kind: 'backpack' });
     if (lcdWiring !== 'none') {
       const lcd = createLcd(board, lcdWiring);
       this.display = new DisplayController(lcd, board.scheduler, () => toDisplayModel(this.current, this.network(), this.displayModel), config.displayTickMs === undefined ? {} : { tickMs: config.displayTickMs });
@@ -277,6 +296,8 @@ export class SensingDevice {
     for (const text of this.notices) this.emit({ kind: 'notice', text, atMs: now });
     this.startSampling();
     this.tasks.start();
+    this.oscillationAdc?.start();
+    this.stress?.start(now);
     this.display?.start();
     this.current = this.build(now);
   }
@@ -284,6 +305,8 @@ export class SensingDevice {
   stop(): void {
     this.tasks.stop();
     this.stopSampling();
+    this.oscillationAdc?.stop();
+    this.stress?.stop();
     this.display?.stop();
     this.buzzer?.update(null);
     this.running = false;
@@ -333,6 +356,7 @@ export class SensingDevice {
     s.alarms = this.alarmTracker.alarms();
     this.current = s;
     for (const c of changes) this.emit({ kind: 'alarm', change: c.kind, alarm: c.alarm, atMs: now });
+    if (this.stress) this.displayModel.stress = this.stress.display();
     let faulted = false;
     let top: AlarmLevel | null = null;
     for (const a of s.alarms) if (top === null) top = a.level;
@@ -350,6 +374,7 @@ export class SensingDevice {
       bloodPressure: this.track('blood-pressure', now, this.bpVital()),
       nibp: { activity: this.bp ? this.bp.state : 'absent', nextAtMs: this.nextNibpAtMs },
       alarms: this.current ? this.current.alarms : [],
+      ...(this.stress ? { stress: this.stress.vital(now) } : {}),
     };
   }
 

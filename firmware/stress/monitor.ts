@@ -66,6 +66,8 @@ export interface StressMonitorOptions {
 const SKIN_MIN_C = 15;
 const SKIN_MAX_C = 42;
 const SETTLE_MS = 20_000;
+/** Short cadence window for the exertion memory, ms. */
+const ONSET_WINDOW_MS = 15_000;
 
 class Ema {
   value = Number.NaN;
@@ -257,7 +259,11 @@ export class StressMonitor {
   private updateExertion(now: number): void {
     const c = this.steps.stepsPerMin(now);
     if (c.kind !== 'ok') return;
-    this.exertionSpm = Math.max(c.stepsPerMin, this.exertionNow(now));
+    // The minute window lags the onset of running by up to a minute, while sweat already rises:
+    // the last 15 s of cadence feed the memory too (found by the device test: 'high' for ~20 s at
+    // the start of a jog).
+    const recent = this.steps.stepsPerMin(now, ONSET_WINDOW_MS);
+    this.exertionSpm = Math.max(c.stepsPerMin, recent.kind === 'ok' ? recent.stepsPerMin : 0, this.exertionNow(now));
     this.exertionAt = now;
   }
 

@@ -78,15 +78,18 @@ export class StepCounter {
     }
   }
 
-  /** Steps in the minute before nowMs (scaled when less than a minute has been observed). */
-  stepsPerMin(nowMs: number): CadenceResult {
+  /**
+   * Steps in the minute before nowMs (scaled when less than a minute has been observed), or in a
+   * shorter window (`windowMs`, e.g. 15 s for the onset of running), scaled to a minute.
+   */
+  stepsPerMin(nowMs: number, windowMs = WINDOW_MS): CadenceResult {
     if (Number.isNaN(this.windowStart) || nowMs - this.lastT > this.maxGapMs) return { kind: 'fault', fault: 'settling' };
-    const covered = Math.min(WINDOW_MS, nowMs - this.windowStart);
-    if (covered < MIN_COVERAGE_MS) return { kind: 'fault', fault: 'settling' };
+    const covered = Math.min(windowMs, nowMs - this.windowStart);
+    if (covered < Math.min(MIN_COVERAGE_MS, windowMs)) return { kind: 'fault', fault: 'settling' };
     let n = 0;
     for (let i = 0; i < this.count; i++) {
       const t = this.times[(this.head - 1 - i + RING) % RING]!;
-      if (nowMs - t > WINDOW_MS) break;
+      if (nowMs - t > windowMs) break;
       n++;
     }
     return { kind: 'ok', stepsPerMin: (n * WINDOW_MS) / covered };

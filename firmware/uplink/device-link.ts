@@ -5,7 +5,7 @@
 import type { AlarmChange } from '../../protocol/readings.ts';
 import type { Fallback } from './fallback.ts';
 import type { Uplink } from './uplink.ts';
-import { alarmReading, criticalOf, summaryFromSnapshot, type AlarmLike, type SnapshotLike } from './vitals-summary.ts';
+import { alarmReading, criticalOf, snapshotSource, type AlarmLike, type SnapshotLike } from './vitals-summary.ts';
 import type { VitalsSource } from './uplink.ts';
 
 export interface DeviceLike {
@@ -15,7 +15,7 @@ export interface DeviceLike {
 
 /** The VitalsSource for the Uplink: a summary of the device's current snapshot. */
 export function deviceVitals(device: Pick<DeviceLike, 'snapshot'>, toEpoch: (boardMs: number) => number): VitalsSource {
-  return { summary: () => summaryFromSnapshot(device.snapshot(), toEpoch) };
+  return snapshotSource(() => device.snapshot(), toEpoch);
 }
 
 /** Forwards alarm changes to the uplink (as events) and the critical state to the fallback. */

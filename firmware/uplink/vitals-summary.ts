@@ -6,7 +6,7 @@
 // nothing. Blood pressure is the last determination (each summary repeats it, with the time it
 // was measured), so the server always has the latest one.
 import type { RhythmFlags } from '../ecg/rhythm.ts';
-import type { AlarmChange, AlarmConditionCode, AlarmLevelCode, Fault, Rhythm, Sensor } from '../../protocol/readings.ts';
+import type { AlarmChange, AlarmConditionCode, AlarmLevelCode, Fault, Rhythm, Sensor, StressLevelCode } from '../../protocol/readings.ts';
 import { ALARM_CONDITIONS } from '../../protocol/readings.ts';
 import type { QueuedReading } from './queue.ts';
 import type { VitalsSource } from './uplink.ts';
@@ -21,6 +21,8 @@ export interface SnapshotLike {
   temperature: VitalLike<{ tempC: number }>;
   bloodPressure: VitalLike<{ systolicMmHg: number; diastolicMmHg: number }>;
   alarms: ReadonlyArray<AlarmLike>;
+  /** The stress add-on's last reported level (informational; absent without the add-on). */
+  stress?: { kind: 'value'; atMs: number; level: StressLevelCode; score: number } | { kind: 'fault' | 'acquiring' | 'absent' };
 }
 
 export interface AlarmLike {
@@ -49,9 +51,10 @@ export function rhythmCode(f: RhythmFlags): Rhythm {
 
 /**
  * The readings of one 5 s summary. `toEpoch` turns board ms into ms since the epoch (each value
- * keeps the time it was measured).
+ * keeps the time it was measured). A stress report goes out once: only when it is newer than
+ * `stressSentAtMs` (board ms of the last one sent; the sources below keep it).
  */
-export function summaryFromSnapshot(s: SnapshotLike, toEpoch: (boardMs: number) => number): QueuedReading[] {
+export function summaryFromSnapshot(s: SnapshotLike, toEpoch: (boardMs: number) => number, stressSentAtMs = -Infinity): QueuedReading[] {
   const out: QueuedReading[] = [];
   const fault = (sensor: Sensor, v: { fault: string; sinceMs: number }) => out.push({ kind: 'fault', sensor, fault: faultCode(v.fault), measuredAt: toEpoch(s.atMs) });
   const e = s.ecg;
@@ -69,6 +72,8 @@ export function summaryFromSnapshot(s: SnapshotLike, toEpoch: (boardMs: number) 
   const bp = s.bloodPressure;
   if (bp.kind === 'value') out.push({ kind: 'blood-pressure', systolicMmHg: bp.systolicMmHg, diastolicMmHg: bp.diastolicMmHg, measuredAt: toEpoch(bp.atMs) });
   else if (bp.kind === 'fault') fault('cuff', bp);
+  const st = s.stress;
+  if (st?.kind === 'value' && st.atMs > stressSentAtMs) out.push({ kind: 'stress', level: st.level, score: Math.max(0, Math.min(100, Math.round(st.score))), measuredAt: toEpoch(st.atMs) });
   return out;
 }
 
@@ -90,5 +95,13 @@ export function criticalOf(s: Pick<SnapshotLike, 'alarms'>): CriticalCondition |
 
 /** A VitalsSource over any snapshot provider (e.g. `() => device.snapshot()`). */
 export function snapshotSource(snapshot: () => SnapshotLike, toEpochFromBoard: (boardMs: number) => number): VitalsSource {
-  return { summary: () => summaryFromSnapshot(snapshot(), toEpochFromBoard) };
+  let stressSentAtMs = -Infinity;
+  return {
+    summary: () => {
+      const s = snapshot();
+      const out = summaryFromSnapshot(s, toEpochFromBoard, stressSentAtMs);
+      if (s.stress?.kind === 'value') stressSentAtMs = Math.max(stressSentAtMs, s.stress.atMs);
+      return out;
+    },
+  };
 }

@@ -12,6 +12,13 @@ export const UCUM = 'http://unitsofmeasure.org';
 const CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const ABSENT = 'http://terminology.hl7.org/CodeSystem/data-absent-reason';
 export const RHYTHM_SYSTEM = 'https://bsn-care.invalid/fhir/CodeSystem/ecg-rhythm';
+/**
+ * The stress estimate has no LOINC code (LOINC's stress codes are questionnaires), so it carries
+ * a local code: level low/normal/high as the value, the 0-100 fuzzy score as a component.
+ */
+export const BSN_OBSERVATION_SYSTEM = 'https://bsn-care.invalid/fhir/CodeSystem/observation';
+export const STRESS_LEVEL_SYSTEM = 'https://bsn-care.invalid/fhir/CodeSystem/stress-level';
+export const STRESS_CODE = 'stress-level';
 
 export interface Coding { readonly system: string; readonly code: string; readonly display?: string }
 export interface CodeableConcept { readonly coding?: readonly Coding[]; readonly text?: string }
@@ -61,7 +68,7 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
 
 /** Which record kind (and so which access policy) an Observation of this reading belongs to. */
 export function recordKindOf(r: Reading): RecordKind {
-  return r.kind === 'rhythm' ? 'ecg' : 'vitals';
+  return r.kind === 'rhythm' ? 'ecg' : r.kind === 'stress' ? 'stress' : 'vitals';
 }
 
 /** The LOINC code an Observation of this reading carries. */
@@ -73,6 +80,7 @@ export function loincOf(r: Reading): string {
     case 'spo2': return CODES.spo2.code;
     case 'rhythm': return CODES.rhythm.code;
     case 'fault': return FAULT_TARGET[r.sensor];
+    case 'stress': return STRESS_CODE;
   }
 }
 
@@ -125,6 +133,16 @@ export function toObservation(r: Reading, ctx: ObservationContext): Observation 
       return { ...base, ...profile('oxygensat'), category: [vitalSigns], code: loinc(CODES.spo2, CODES.spo2Pulse), valueQuantity: qty(round(r.spo2Percent, 1), '%', '%') };
     case 'rhythm':
       return { ...base, category: [exam], code: loinc(CODES.rhythm), valueCodeableConcept: { coding: [{ system: RHYTHM_SYSTEM, code: r.rhythm }], text: RHYTHM_TEXT[r.rhythm] } };
+    case 'stress':
+      return {
+        ...base, category: [{ text: 'Wellbeing (informational)' }],
+        code: { coding: [{ system: BSN_OBSERVATION_SYSTEM, code: STRESS_CODE, display: 'Stress level (fuzzy estimate)' }], text: 'Stress level' },
+        valueCodeableConcept: { coding: [{ system: STRESS_LEVEL_SYSTEM, code: r.level }], text: `Stress ${r.level}` },
+        component: [{
+          code: { coding: [{ system: BSN_OBSERVATION_SYSTEM, code: 'stress-score', display: 'Stress score 0-100' }], text: 'Stress score' },
+          valueQuantity: qty(r.score, 'score', '{score}'),
+        }],
+      };
     case 'fault': {
       const why = `sensor fault: ${r.fault} (${r.sensor})`;
       const note = [{ text: why }];

@@ -5,10 +5,14 @@
 // the plaintext evaluation of the same policies that wrap the data keys (record-policies.ts),
 // per kind of record: a reader sees only the Observations whose kind their attributes satisfy.
 // Answers are a searchset Bundle (200) or an OperationOutcome (400 bad query, 403 forbidden).
+// History: a reader whose attributes do not open the `history` kind sees only the newest
+// Observation of each code (the current values), as on the cloud-link page (family: the latest
+// vitals, no 24-hour trends). That cut is made here, at read time: the readings are sealed under
+// the vitals key either way (server/records/README.md).
 import type { Reading } from '../../protocol/readings.ts';
 import { satisfies } from '../policy/policy.ts';
 import { policyFor, RECORD_POLICIES, type RecordKind } from '../policy/record-policies.ts';
-import { CODES, LOINC, loincOf, recordKindOf, toObservation, type Observation } from './observation.ts';
+import { BSN_OBSERVATION_SYSTEM, CODES, LOINC, loincOf, recordKindOf, STRESS_CODE, toObservation, type Observation } from './observation.ts';
 
 export interface Bundle {
   readonly resourceType: 'Bundle';
@@ -19,11 +23,11 @@ export interface Bundle {
 }
 export interface OperationOutcome {
   readonly resourceType: 'OperationOutcome';
-  readonly issue: readonly { readonly severity: 'error'; readonly code: 'invalid' | 'forbidden' | 'not-supported'; readonly diagnostics: string }[];
+  readonly issue: readonly { readonly severity: 'error'; readonly code: 'invalid' | 'forbidden' | 'not-supported' | 'login'; readonly diagnostics: string }[];
 }
 export type FhirResponse =
   | { readonly status: 200; readonly contentType: 'application/fhir+json'; readonly body: Bundle }
-  | { readonly status: 400 | 403; readonly contentType: 'application/fhir+json'; readonly body: OperationOutcome };
+  | { readonly status: 400 | 401 | 403 | 405; readonly contentType: 'application/fhir+json'; readonly body: OperationOutcome };
 
 export interface FhirReader {
   /** The reader's attributes, as in their CP-ABE key (e.g. role:physician, unit:cardiology). */
@@ -47,11 +51,13 @@ export interface ObservationQuery {
   readonly subject?: string;
 }
 
-export const SEARCHABLE_CODES: readonly string[] = [CODES.heartRate.code, CODES.bodyTemperature.code, CODES.bloodPressure.code, CODES.spo2.code, CODES.rhythm.code];
+export const SEARCHABLE_CODES: readonly string[] = [CODES.heartRate.code, CODES.bodyTemperature.code, CODES.bloodPressure.code, CODES.spo2.code, CODES.rhythm.code, STRESS_CODE];
 export const MAX_COUNT = 1000;
 
 export type QueryErrorCode = 'bad-code' | 'bad-date' | 'bad-count' | 'bad-subject' | 'unsupported-parameter';
 export type QueryResult = { readonly ok: true; readonly value: ObservationQuery } | { readonly ok: false; readonly error: { readonly code: QueryErrorCode; readonly message: string } };
+
+const code0 = (code: string) => (code === STRESS_CODE ? BSN_OBSERVATION_SYSTEM : LOINC);
 
 /** Parses FHIR search parameters (as from a URL); never throws. */
 export function parseObservationQuery(params: URLSearchParams | Readonly<Record<string, string | readonly string[]>>): QueryResult {
@@ -64,8 +70,8 @@ export function parseObservationQuery(params: URLSearchParams | Readonly<Record<
   for (const [k, v] of entries) {
     if (k === 'code') {
       for (const token of v.split(',')) {
-        const [sys, code] = token.includes('|') ? token.split('|', 2) as [string, string] : [LOINC, token];
-        if (sys !== LOINC && sys !== '') return bad('bad-code', `only ${LOINC} codes are searchable`);
+        const [sys, code] = token.includes('|') ? token.split('|', 2) as [string, string] : [code0(token), token];
+        if (sys !== code0(code) && sys !== '') return bad('bad-code', `only ${LOINC} codes (and ${BSN_OBSERVATION_SYSTEM}|${STRESS_CODE}) are searchable`);
         if (!SEARCHABLE_CODES.includes(code)) return bad('bad-code', `code ${JSON.stringify(code)} is not one of ${SEARCHABLE_CODES.join(', ')}`);
         codes.push(code);
       }
@@ -94,7 +100,7 @@ export function parseObservationQuery(params: URLSearchParams | Readonly<Record<
   return { ok: true, value: { codes, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), count, ...(subject !== undefined ? { subject } : {}) } };
 }
 
-const outcome = (status: 400 | 403, code: 'invalid' | 'forbidden', diagnostics: string): FhirResponse => ({
+export const outcome = (status: 400 | 401 | 403 | 405, code: 'invalid' | 'forbidden' | 'not-supported' | 'login', diagnostics: string): FhirResponse => ({
   status, contentType: 'application/fhir+json', body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] },
 });
 
@@ -133,11 +139,18 @@ export function fhirObservations(
   const wanted = (r: Reading) => q.codes.length === 0 || q.codes.includes(loincOf(r));
   // Refuse outright when nothing asked for is visible to this reader (rather than an empty page
   // that would look like "no data").
-  const askedKinds: RecordKind[] = q.codes.length ? q.codes.map((c) => (c === CODES.rhythm.code ? 'ecg' : 'vitals')) : ['vitals', 'ecg'];
+  const askedKinds: RecordKind[] = q.codes.length ? q.codes.map((c): RecordKind => (c === CODES.rhythm.code ? 'ecg' : c === STRESS_CODE ? 'stress' : 'vitals')) : ['vitals', 'ecg', 'stress'];
   if (!askedKinds.some((k) => kinds.has(k))) return outcome(403, 'forbidden', 'the reader\'s attributes do not satisfy the policy of the requested observations');
-  const matches = patient.readings
-    .filter((r) => kinds.has(recordKindOf(r)) && wanted(r) && (q.from === undefined || r.measuredAt >= q.from) && (q.to === undefined || r.measuredAt <= q.to))
+  let matches = patient.readings
+    .filter((r) => kinds.has(recordKindOf(r)) && wanted(r))
     .sort((a, b) => b.measuredAt - a.measuredAt || b.seq - a.seq);
+  if (!kinds.has('history')) {
+    // The newest of each code only (the list is newest first), before the date filter: an older
+    // date range does not reach back into the history.
+    const seen = new Set<string>();
+    matches = matches.filter((r) => !seen.has(loincOf(r)) && (seen.add(loincOf(r)), true));
+  }
+  matches = matches.filter((r) => (q.from === undefined || r.measuredAt >= q.from) && (q.to === undefined || r.measuredAt <= q.to));
   const page = matches.slice(0, q.count).map((r) => toObservation(r, patient));
   const self = `${baseUrl}/Observation?subject=Patient/${patient.patientId}${q.codes.length ? `&code=${q.codes.join(',')}` : ''}&_count=${q.count}`;
   return {

@@ -3,7 +3,8 @@
 // SPS), the input sampled at the middle of the conversion (a delta-sigma converter averages over
 // it), quantised to 16 bits two's complement at the PGA's full scale, saturating at 0x7FFF/0x8000.
 // Reading OS gives 0 while converting; a read of the conversion register before the end returns
-// the previous result. Only single-ended MUX codes (AINx to GND) are modelled; inputs are
+// the previous result. Continuous mode (MODE = 0): conversions follow each other every 1/DR from
+// the config write on; the conversion register holds the newest finished one. Only single-ended MUX codes (AINx to GND) are modelled; inputs are
 // voltage sources (tMs) => V.
 import type { SimI2cDevice } from '../i2c-bus.ts';
 import type { Rng } from '../rng.ts';
@@ -25,6 +26,7 @@ export class Ads1115Model implements SimI2cDevice {
   private conversion = 0;
   private busyUntil = Number.NEGATIVE_INFINITY;
   private pending: { at: number; channel: number; fsV: number } | null = null;
+  private continuous: { start: number; periodMs: number; channel: number; fsV: number; done: number } | null = null;
   readonly inputs: (AdsInput | null)[] = [null, null, null, null];
   conversions = 0;
   private readonly rng: Rng;
@@ -40,6 +42,17 @@ export class Ads1115Model implements SimI2cDevice {
   }
 
   private settle(tMs: number): void {
+    const c = this.continuous;
+    if (c) {
+      const k = Math.floor((tMs - c.start) / c.periodMs);
+      if (k >= 1 && k !== c.done) {
+        c.done = k;
+        const v = this.inputs[c.channel]?.(c.start + (k - 0.5) * c.periodMs) ?? 0;
+        this.conversion = Math.max(-32768, Math.min(32767, Math.round((v / c.fsV) * 32768 + this.noiseLsb * this.rng.normal())));
+        this.conversions++;
+      }
+      return;
+    }
     if (this.pending && tMs >= this.busyUntil) {
       const { at, channel, fsV } = this.pending;
       const v = this.inputs[channel]?.(at) ?? 0;
@@ -59,8 +72,9 @@ export class Ads1115Model implements SimI2cDevice {
       const cfg = (bytes[1]! << 8) | bytes[2]!;
       this.config = cfg & 0x7fff;
       const singleShot = (cfg & 0x0100) !== 0;
+      const mux = (cfg >> 12) & 0x7;
+      this.continuous = singleShot ? null : { start: t, periodMs: 1000 / RATES_SPS[(cfg >> 5) & 0x7]!, channel: mux >= 4 ? mux - 4 : -1, fsV: RANGES_V[(cfg >> 9) & 0x7]!, done: 0 };
       if (singleShot && (cfg & 0x8000) !== 0 && t >= this.busyUntil) {
-        const mux = (cfg >> 12) & 0x7;
         const periodMs = 1000 / RATES_SPS[(cfg >> 5) & 0x7]!;
         this.busyUntil = t + periodMs;
         // Single-ended codes 4..7 are AIN0..AIN3 to GND; differential codes read as AIN0-AIN1 etc. are not modelled (0 V).

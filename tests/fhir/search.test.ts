@@ -44,8 +44,9 @@ function refused(r: FhirResponse, status: 400 | 403): string {
   return r.body.issue[0]!.code;
 }
 
-test('who sees what: family vitals only, physician and on-call emergency also the ECG rhythm', () => {
-  assert.equal(bundleSeqs(fhirObservations(readers.family, patient, {})), [7, 5, 4, 3, 1]);
+test('who sees what: family the current vitals only, physician and on-call emergency also the ECG rhythm and the history', () => {
+  // Family: the newest Observation of each vital (heart rate 7, BP 4, temperature 3), no history.
+  assert.equal(bundleSeqs(fhirObservations(readers.family, patient, {})), [7, 4, 3]);
   assert.equal(bundleSeqs(fhirObservations(readers.physician, patient, {})), [7, 6, 5, 4, 3, 2, 1]);
   assert.equal(bundleSeqs(fhirObservations(readers.emergency, patient, {})), [7, 6, 5, 4, 3, 2, 1]);
 });
@@ -66,8 +67,11 @@ test('code, date and _count filters; total counts every visible match', () => {
   assert.equal(bundleSeqs(page), [7, 6]);
   assert.is(page.body.resourceType === 'Bundle' && page.body.total, 7);
   assert.equal(bundleSeqs(fhirObservations(readers.physician, patient, { date: 'eq2026-11-21' })), [3, 2, 1]);
-  // A family member asking for heart rate and rhythm gets heart rate only.
-  assert.equal(bundleSeqs(fhirObservations(readers.family, patient, { code: '8867-4,8884-9' })), [7, 5, 1]);
+  // A family member asking for heart rate and rhythm gets the current heart rate only.
+  assert.equal(bundleSeqs(fhirObservations(readers.family, patient, { code: '8867-4,8884-9' })), [7]);
+  // ... and a date range in the past does not reach the history: on 21 Nov only the temperature,
+  // still the current one (the physician sees [3, 2, 1] there).
+  assert.equal(bundleSeqs(fhirObservations(readers.family, patient, { date: 'eq2026-11-21' })), [3]);
 });
 
 test('bad queries are 400 with typed parse errors', () => {
