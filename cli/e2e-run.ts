@@ -175,6 +175,19 @@ export async function runOn<T>(clock: VirtualClock, p: Promise<T>, limitMs = 600
   return value as T;
 }
 
+/**
+ * Stops the server's escalation engine while running the virtual clock. The engine's last step may
+ * be a phone call through the server's modem model, which only progresses in virtual time: awaiting
+ * `engine.stop()` (or `idle()`, or `server.close()`) without running the clock never returns.
+ */
+export async function stopEngine(clock: VirtualClock, server: BsnServer, limitMs = ENGINE_DRAIN_LIMIT_MS): Promise<void> {
+  if (!server.engine) return;
+  await runOn(clock, server.engine.stop(), limitMs);
+}
+
+/** Virtual time the engine may take to finish its step in flight: a 45 s call plus the modem's setup. */
+const ENGINE_DRAIN_LIMIT_MS = 180_000;
+
 /** Builds the world; `runE2e` runs it. */
 export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Promise<void> }> {
   const { setup: _setup, ...simOpts } = o;
@@ -320,10 +333,17 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
     ...world,
     async close() {
       uplink.stop();
-      await server.close();
-      await rawDb.close();
-      mailer?.close();
-      if (smtp) await new Promise<void>((res) => smtp!.close(() => res()));
+      fallback.stop();
+      try {
+        // If the engine cannot finish (its step outlasts the limit), closing the server would wait
+        // for it forever: report that instead, and still free the sockets.
+        await stopEngine(clock, server);
+        await server.close();
+        await rawDb.close();
+      } finally {
+        mailer?.close();
+        if (smtp) await new Promise<void>((res) => smtp!.close(() => res()));
+      }
     },
   };
 }
@@ -407,7 +427,12 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
     e.uplink.start();
     e.fallback.start();
     await clock.runUntil(o.durationMs);
-    await e.server.engine?.idle();
+    // The run ends: the LPU stops, and the escalation engine finishes the step in flight (a call
+    // rings for up to 45 s of virtual time) and starts no new one.
+    run.device.stop();
+    e.uplink.stop();
+    e.fallback.stop();
+    await stopEngine(clock, e.server);
 
     const latency = (role: Role | 'unknown', atMs: number) => {
       const level = role === 'unknown' ? null : ROLE_LEVEL[role];
