@@ -133,23 +133,44 @@ function randomFrom(rng: Rng): RandomSource {
   };
 }
 
-/** The server's telephony over its own SIM800 (one call or SMS at a time: one modem). */
-function modemTelephony(driver: Sim800, busy: { n: number }, needsVirtualTime: () => void): Telephony {
-  let chain: Promise<unknown> = Promise.resolve();
-  const one = <T>(fn: () => Promise<T>): Promise<T> => {
+/**
+ * The server's telephony over its own SIM800: one call or SMS at a time (one modem). Whatever goes
+ * to the emergency number goes first, and a call still ringing at someone else is hung up when
+ * the emergency unit is waiting: an asystole must not wait out a 45 s ring at the family (the
+ * family is called again on the escalation's next retry).
+ */
+function modemTelephony(driver: Sim800, busy: { n: number }, needsVirtualTime: () => void, emergencyNumber: string): Telephony {
+  interface Job { urgent: boolean; run: (current: { urgentWaiting: () => boolean }) => Promise<void> }
+  const waiting: Job[] = [];
+  let running = false;
+  const urgentWaiting = () => waiting.some((j) => j.urgent);
+  const next = () => {
+    if (running) return;
+    const i = waiting.findIndex((j) => j.urgent);
+    const job = waiting.splice(i >= 0 ? i : 0, 1)[0];
+    if (!job) return;
+    running = true;
+    void job.run({ urgentWaiting }).finally(() => {
+      running = false;
+      busy.n--;
+      next();
+    });
+  };
+  const one = <T>(to: string, fn: (current: { urgentWaiting: () => boolean }) => Promise<T>): Promise<T> => {
     busy.n++;
     needsVirtualTime();
-    const p = chain.then(fn);
-    chain = p.catch(() => undefined);
-    void p.then(() => void busy.n--, () => void busy.n--);
-    return p;
+    return new Promise<T>((resolve, reject) => {
+      waiting.push({ urgent: to === emergencyNumber, run: (c) => fn(c).then(resolve, reject) });
+      next();
+    });
   };
   return {
-    call: (to) => one(async () => {
-      const r = await driver.call(to, { answerTimeoutMs: 45_000 });
+    call: (to) => one(to, async (c) => {
+      const giveUpIf = to === emergencyNumber ? undefined : c.urgentWaiting;
+      const r = await driver.call(to, { answerTimeoutMs: 45_000, ...(giveUpIf ? { giveUpIf } : {}) });
       return r.outcome === 'answered' ? 'answered' : r.outcome === 'busy' ? 'busy' : r.outcome === 'no-answer' || r.outcome === 'no-carrier' ? 'no-answer' : 'failed';
     }),
-    sms: (to, text) => one(async () => {
+    sms: (to, text) => one(to, async () => {
       // The SMS is one GSM 7-bit segment: the engine's texts are ASCII; long ones are cut.
       const r = await driver.sendSms(to, text.replace(/[^\x20-\x7e]/g, '?').slice(0, 160));
       return r.messageRef === null ? 'failed' : 'sent';
@@ -272,7 +293,7 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
   sTelephony; // calls and SMS are read from its records
   const server = await createBsnServer({
     db, clock: { now: () => E2E_EPOCH0 + Math.floor(clock.now()), after: (ms, task) => clock.after(ms, task) },
-    notifier: composeNotifier(modemTelephony(sDriver, modemBusy, releaseHeld), trackedMailer),
+    notifier: composeNotifier(modemTelephony(sDriver, modemBusy, releaseHeld, E2E_CONTACTS.emergency.phone), trackedMailer),
     operatorToken: OPERATOR_TOKEN, random: randomFrom(rng.fork('server-random')), log: process.env.BSN_E2E_LOG ? jsonLogger((l) => void process.stderr.write(l + '\n')) : silentLogger,
     escalation: { retryIntervalMs: o.retryIntervalMs ?? 60_000 },
     linkBase: 'https://care.example/ack',
@@ -411,7 +432,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
       tel.calls.forEach((c, i) => {
         if (!callNoted.has(i) && (c.outcome !== undefined || c.answeredAt !== undefined)) {
           callNoted.add(i);
-          const how = c.answeredAt !== undefined ? `ANSWERED after ${((c.answeredAt - c.dialledAt) / 1000).toFixed(0)} s` : c.outcome === 'hung-up-by-caller' ? 'no answer (server gave up after 45 s)' : c.outcome;
+          const how = c.answeredAt !== undefined ? `ANSWERED after ${((c.answeredAt - c.dialledAt) / 1000).toFixed(0)} s` : c.outcome === 'hung-up-by-caller' ? `no answer (the server hung up after ${(((c.endedAt ?? c.dialledAt) - c.dialledAt) / 1000).toFixed(0)} s)` : c.outcome;
           note('phone', `server's call to ${ROLE_OF_NUMBER.get(c.number) ?? c.number} (${c.number}) placed at ${fmtTime(c.dialledAt)}: ${how}`);
         }
       });
