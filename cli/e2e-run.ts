@@ -101,6 +101,8 @@ export interface E2eSummary {
   alerts: AlertRecord[];
   uploads: { posts: number; ok: number; failed: number; readingsStored: number; ackedSeq: number; duplicates: number };
   escalations: Array<{ kind: string; level: string; status: string }>;
+  /** The server's events (mild events, escalation triggers, quiet faults): first time per kind and level. */
+  events: Array<{ kind: string; level: string; firstAtMs: number; count: number }>;
   deviceAlarms: Array<{ atMs: number; change: string; condition: string; level: string }>;
   lcd: string[] | null;
   timeline: TimelineEntry[];
@@ -477,6 +479,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
     const stored = await e.db.query('SELECT count(*) AS n, count(DISTINCT seq) AS d FROM readings');
     const acked = await e.db.query('SELECT acked_seq FROM lpus');
     const escs = await e.db.query('SELECT topic, status, state FROM escalations ORDER BY id');
+    const evs = await e.db.query('SELECT kind, level, min(at) AS first_at, count(*) AS n FROM events GROUP BY kind, level ORDER BY min(at), kind, level');
     const dev = run.device;
     void dev;
     return {
@@ -494,6 +497,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
         duplicates: Number(stored[0]!.n) - Number(stored[0]!.d),
       },
       escalations: escs.map((r) => ({ kind: String(r.topic), level: String((JSON.parse(String(r.state)) as { core?: { level?: string } }).core?.level ?? '?'), status: String(r.status) })),
+      events: evs.map((r) => ({ kind: String(r.kind), level: String(r.level), firstAtMs: Number(r.first_at) - E2E_EPOCH0, count: Number(r.n) })),
       deviceAlarms: timeline.filter((t) => t.source === 'device' && t.text.startsWith('alarm')).map((t) => {
         const m = /^alarm (\w+): (\S+) \((\w+)\)/.exec(t.text)!;
         return { atMs: t.tMs, change: m[1]!, condition: m[2]!, level: m[3]! };

@@ -45,3 +45,90 @@ export function uploadsClean(s: E2eSummary): string | null {
   if (u.readingsStored === 0) return 'nothing stored';
   return null;
 }
+
+export type RowLevel = 'mild' | 'family' | 'physician' | 'emergency' | 'critical' | 'fault';
+
+/** What one row of the action tables must do, end to end. */
+export interface RowExpectation {
+  /** The escalation topic: 'heart-rate', 'temperature', 'rhythm', 'spo2', 'blood-pressure', 'fault:SENSOR:CODE'. */
+  topic: string;
+  level: RowLevel;
+  /** Board ms the condition began (the truth crossing, the injected reading or fault). */
+  onsetMs: number;
+}
+
+const ROLE_OF_LEVEL: Record<Exclude<RowLevel, 'mild'>, string> = { family: 'family', physician: 'physician', emergency: 'emergency', critical: 'emergency', fault: 'technical' };
+const ROLES_OF_LEVEL: Record<RowLevel, readonly string[]> = {
+  mild: [], family: ['family'], physician: ['family', 'physician'], emergency: ['family', 'physician', 'emergency'], critical: ['family', 'emergency'], fault: ['technical', 'family'],
+};
+const s1 = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
+
+/**
+ * Checks a row's outcome: uploads clean, the escalation at the row's level and nothing else, the
+ * right people called in the right order and nobody else. Returns a line with the latencies from
+ * onset (first notice of any kind, first call to the row's role), which the tests print.
+ * Returns an error message (for assert) or the report line.
+ */
+export function checkRow(s: E2eSummary, x: RowExpectation): { error: string | null; line: string; firstAlertMs: number | null; roleMs: number | null } {
+  const fail = (why: string) => ({ error: `${x.topic} ${x.level}: ${why}\n  calls ${callSeq(s).join(', ')}\n  alerts ${s.alerts.map((a) => `${a.channel}:${a.role}@${s1(a.atMs)}`).join(', ')}\n  escalations ${JSON.stringify(s.escalations)}`, line: '', firstAlertMs: null, roleMs: null });
+  const clean = uploadsClean(s);
+  if (clean) return fail(`uploads not clean: ${clean}`);
+  const calls = callSeq(s);
+  const allowed = ROLES_OF_LEVEL[x.level];
+  const stray = s.alerts.find((a) => !allowed.includes(a.role));
+  if (stray) return fail(`${stray.channel} to ${stray.role}, who is not part of a ${x.level} escalation`);
+  const escs = s.escalations.map((e) => `${e.kind}:${e.level}`);
+  const after = (ms: number) => ms - x.onsetMs;
+  if (x.level === 'mild') {
+    if (s.alerts.length) return fail('a mild reading notifies nobody');
+    if (escs.length) return fail('a mild reading opens no escalation');
+    const ev = s.events.find((e) => e.kind === x.topic && e.level === 'mild');
+    if (!ev) return fail(`no mild ${x.topic} event recorded: ${JSON.stringify(s.events)}`);
+    return { error: null, line: `mild event recorded ${s1(after(ev.firstAtMs))} after onset (no notice, no call)`, firstAlertMs: after(ev.firstAtMs), roleMs: null };
+  }
+  if (!escs.includes(`${x.topic}:${x.level}`)) return fail(`no ${x.topic} escalation at level ${x.level}`);
+  const others = escs.filter((e) => e !== `${x.topic}:${x.level}`);
+  if (others.length) return fail(`other escalations: ${others.join(', ')}`);
+  const smsTo = (role: string) => s.alerts.find((a) => a.channel === 'sms' && a.role === role);
+  const emailTo = (role: string) => s.alerts.find((a) => a.channel === 'email' && a.role === role);
+  if (x.level === 'fault') {
+    if (calls.length) return fail('a fault never places a call');
+    const tech = smsTo('technical');
+    if (!tech?.text?.includes('TECHNICAL FAULT (not a medical alarm)')) return fail('no fault SMS to the technical contact');
+    if (!emailTo('technical')) return fail('no email to the technical contact');
+    if (!smsTo('family')?.text?.includes('TECHNICAL FAULT')) return fail('the family SMS is not labelled as a fault');
+    return { error: null, line: `technical SMS ${s1(after(tech.atMs))} after onset; no call, no emergency`, firstAlertMs: after(s.alerts[0]!.atMs), roleMs: after(tech.atMs) };
+  }
+  if (!smsTo('family') || !emailTo('family')) return fail('the family gets an SMS and an email');
+  if (calls.length === 0) return fail('nobody was called');
+  const role = ROLE_OF_LEVEL[x.level];
+  const firstRole = calls.findIndex((c) => c.startsWith(`${role}:`));
+  if (firstRole < 0) return fail(`${role} never called`);
+  const upTo = calls.slice(0, firstRole + 1);
+  if (x.level === 'family' && !calls.every((c) => c === 'family:no-answer')) return fail('only the family is called (and never answers here)');
+  if (x.level === 'physician') {
+    if (upTo.join() !== 'family:no-answer,physician:no-answer') return fail('family first, then the physician');
+    for (let i = 1; i < calls.length; i++) if (calls[i]!.split(':')[0] === calls[i - 1]!.split(':')[0]) return fail('family and physician are called in turn');
+  }
+  if (x.level === 'emergency' && upTo.join() !== 'family:no-answer,physician:no-answer,emergency:answered') return fail('one round of family and physician, then the emergency unit');
+  if (x.level === 'critical' && upTo.join() !== 'emergency:answered') return fail('the emergency unit at once');
+  if (role === 'emergency') {
+    const sms = smsTo('emergency');
+    if (!sms?.text?.includes('Verified location: LAI 262-01-0x1a2b')) return fail('the emergency unit gets the verified location by SMS');
+  }
+  const callAt = s.alerts.filter((a) => a.channel === 'call')[firstRole]!.atMs;
+  return {
+    error: null,
+    line: `first notice ${s1(after(s.alerts[0]!.atMs))}, first ${role} call ${s1(after(callAt))} after onset; calls ${calls.join(' → ')}`,
+    firstAlertMs: after(s.alerts[0]!.atMs),
+    roleMs: after(callAt),
+  };
+}
+
+/** Row runs: a 10 s retry interval (instead of 60 s) keeps the family → physician → emergency walk short. */
+export const ROW_OPTIONS: Partial<E2eOptions> = { retryIntervalMs: 10_000 };
+
+/** Prints one row's result (the lead collects these lines). */
+export function reportRow(name: string, line: string): void {
+  process.stdout.write(`ROW ${name}: ${line}\n`);
+}
