@@ -1,5 +1,5 @@
 // Shared checks for the end-to-end tests: the whole chain (cli/e2e-run.ts) on one virtual clock.
-import { runE2e, E2E_CONTACTS, type E2eOptions, type E2eSummary } from '../../cli/e2e-run.ts';
+import { runE2e, E2E_CONTACTS, type E2eOptions, type E2eSummary, type E2eWorld } from '../../cli/e2e-run.ts';
 
 export { E2E_CONTACTS };
 
@@ -131,4 +131,12 @@ export const ROW_OPTIONS: Partial<E2eOptions> = { retryIntervalMs: 10_000 };
 /** Prints one row's result (the lead collects these lines). */
 export function reportRow(name: string, line: string): void {
   process.stdout.write(`ROW ${name}: ${line}\n`);
+}
+
+type Injected = Parameters<E2eWorld['uplink']['event']>[0][number];
+type Untimed<T> = T extends unknown ? Omit<T, 'measuredAt'> : never;
+/** Readings no sensor of the device produces, put into the LPU's upload queue at `atMs` as an event
+ * (uploaded at once): from there on the real chain (flash queue, session, SIM800, server). */
+export function injectAt(atMs: number, ...readings: Array<Untimed<Injected>>): (w: E2eWorld) => void {
+  return (w) => void w.clock.after(atMs, () => w.uplink.event(readings.map((r) => ({ ...r, measuredAt: w.uplink.epoch() }) as Injected)));
 }
