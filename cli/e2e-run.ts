@@ -31,6 +31,7 @@ import { NetworkModel, type Cell, type HttpEndpoint, type NetworkOptions } from 
 import { Sim800Model } from '../sim/sim800/model.ts';
 import { TelephonyModel, type CalleeBehaviour } from '../sim/sim800/telephony.ts';
 import { createSimRun, fmtTime, type SimRun, type SimRunOptions } from './sim-run.ts';
+import { joinSmsParts, smsParts } from './sms-parts.ts';
 
 /** Epoch of board time 0 (2026-09-21): the device's clock as set from the network. */
 export const E2E_EPOCH0 = 1_790_000_000_000;
@@ -173,9 +174,14 @@ function modemTelephony(driver: Sim800, busy: { n: number }, needsVirtualTime: (
       return r.outcome === 'answered' ? 'answered' : r.outcome === 'busy' ? 'busy' : r.outcome === 'no-answer' || r.outcome === 'no-carrier' ? 'no-answer' : 'failed';
     }),
     sms: (to, text) => one(to, async () => {
-      // The SMS is one GSM 7-bit segment: the engine's texts are ASCII; long ones are cut.
-      const r = await driver.sendSms(to, text.replace(/[^\x20-\x7e]/g, '?').slice(0, 160));
-      return r.messageRef === null ? 'failed' : 'sent';
+      // One GSM 7-bit segment per SMS (the engine's texts are ASCII): a long notice goes as numbered
+      // parts, back to back on the modem, so nothing of it (the location, the link) is lost.
+      let outcome: 'sent' | 'failed' = 'sent';
+      for (const part of smsParts(text.replace(/[^\x20-\x7e]/g, '?'))) {
+        const r = await driver.sendSms(to, part);
+        if (r.messageRef === null) outcome = 'failed';
+      }
+      return outcome;
     }),
   };
 }
@@ -467,9 +473,17 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
       const role = ROLE_OF_NUMBER.get(c.number) ?? 'unknown';
       alerts.push({ channel: 'call', role, to: c.number, atMs: c.dialledAt, ...(c.outcome ? { outcome: c.outcome } : {}), ...(c.answeredAt !== undefined ? { answeredAtMs: c.answeredAt } : {}), ...latency(role, c.dialledAt) });
     }
-    for (const s of tel.outbox) {
+    // Numbered parts of one notice count as one SMS, delivered when its last part is.
+    for (let i = 0; i < tel.outbox.length; i++) {
+      const s = tel.outbox[i]!;
+      const first = /^\(1\/(\d)\) /.exec(s.text);
+      const n = first ? Number(first[1]) : 1;
+      const parts = tel.outbox.slice(i, i + n);
+      const whole = n > 1 && parts.every((p) => p.number === s.number) ? joinSmsParts(parts.map((p) => p.text)) : null;
+      const last = whole !== null ? parts[parts.length - 1]! : s;
+      if (whole !== null) i += n - 1;
       const role = ROLE_OF_NUMBER.get(s.number) ?? 'unknown';
-      alerts.push({ channel: 'sms', role, to: s.number, atMs: s.at, text: s.text, ...latency(role, s.at) });
+      alerts.push({ channel: 'sms', role, to: s.number, atMs: last.at, text: whole ?? s.text, ...latency(role, last.at) });
     }
     for (const m of e.mails) {
       const role = ROLE_OF_EMAIL.get(m.to) ?? 'unknown';
