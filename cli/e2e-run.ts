@@ -100,7 +100,18 @@ export interface E2eSummary {
   /** First time the patient's true values reached each level of the server's action tables. */
   crossings: Record<string, number>;
   alerts: AlertRecord[];
-  uploads: { posts: number; ok: number; failed: number; readingsStored: number; ackedSeq: number; duplicates: number };
+  uploads: {
+    posts: number; ok: number; failed: number; readingsStored: number; ackedSeq: number;
+    /** Rows sharing a seq (the primary key makes this 0 unless the schema changes). */
+    duplicates: number;
+    /** Heart-rate readings stored twice under different seqs (same measurement time): a re-queued summary. */
+    repeated: number;
+    /** Heart-rate, temperature and rhythm readings measured before the previous one of their kind (by seq). */
+    outOfOrder: number;
+    /** Readings still in the LPU's flash queue at the end, and the last seq the LPU assigned. */
+    queuedAtEnd: number;
+    lastSeqAssigned: number;
+  };
   escalations: Array<{ kind: string; level: string; status: string }>;
   /** The server's events (mild events, escalation triggers, quiet faults): first time per kind and level. */
   events: Array<{ kind: string; level: string; firstAtMs: number; count: number }>;
@@ -118,6 +129,8 @@ export interface E2eWorld {
   lpuModem: { line: UartLine; network: NetworkModel; model: Sim800Model; driver: Sim800 };
   serverModem: { telephony: TelephonyModel; driver: Sim800 };
   uplink: Uplink;
+  /** The LPU's flash queue (what the uplink has not had acknowledged yet). */
+  queue: FlashQueue;
   fallback: Fallback;
   timeline: TimelineEntry[];
   mails: Array<{ to: string; atMs: number; text: string }>;
@@ -355,7 +368,7 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
     run, clock, server, db: rawDb,
     lpuModem: { line, network, model, driver },
     serverModem: { telephony: sTelephony, driver: sDriver },
-    uplink, fallback, timeline, mails,
+    uplink, queue, fallback, timeline, mails,
   };
   o.setup?.(world);
   return {
@@ -491,6 +504,8 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
     }
     alerts.sort((a, b) => a.atMs - b.atMs);
     const stored = await e.db.query('SELECT count(*) AS n, count(DISTINCT seq) AS d FROM readings');
+    const repeated = await e.db.query(`SELECT count(*) - count(DISTINCT measured_at) AS r FROM readings WHERE kind = 'heart-rate'`);
+    const outOfOrder = await e.db.query(`SELECT count(*) AS n FROM (SELECT measured_at < lag(measured_at) OVER (PARTITION BY kind ORDER BY seq) AS back FROM readings WHERE kind IN ('heart-rate', 'temperature', 'rhythm')) x WHERE back`);
     const acked = await e.db.query('SELECT acked_seq FROM lpus');
     const escs = await e.db.query('SELECT topic, status, state FROM escalations ORDER BY id');
     const evs = await e.db.query('SELECT kind, level, min(at) AS first_at, count(*) AS n FROM events GROUP BY kind, level ORDER BY min(at), kind, level');
@@ -509,6 +524,10 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
         readingsStored: Number(stored[0]!.n),
         ackedSeq: Number(acked[0]?.acked_seq ?? 0),
         duplicates: Number(stored[0]!.n) - Number(stored[0]!.d),
+        repeated: Number(repeated[0]!.r),
+        outOfOrder: Number(outOfOrder[0]!.n),
+        queuedAtEnd: e.queue.pendingReadings,
+        lastSeqAssigned: e.queue.assignedSeq,
       },
       escalations: escs.map((r) => ({ kind: String(r.topic), level: String((JSON.parse(String(r.state)) as { core?: { level?: string } }).core?.level ?? '?'), status: String(r.status) })),
       events: evs.map((r) => ({ kind: String(r.kind), level: String(r.level), firstAtMs: Number(r.first_at) - E2E_EPOCH0, count: Number(r.n) })),

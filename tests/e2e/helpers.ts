@@ -37,12 +37,15 @@ export async function e2e(scenario: E2eOptions['scenario'], minutes: number, ext
 /** The server's calls in order as "role:answered|no-answer". */
 export const callSeq = (s: E2eSummary): string[] => s.alerts.filter((a) => a.channel === 'call').map((a) => `${a.role}:${a.answeredAtMs !== undefined ? 'answered' : 'no-answer'}`);
 
-/** Nothing lost or doubled between the LPU and the server. */
+/** Nothing lost, doubled or reordered between the LPU and the server (seqs 1..N stored once each). */
 export function uploadsClean(s: E2eSummary): string | null {
   const u = s.uploads;
   if (u.duplicates !== 0) return `${u.duplicates} duplicates`;
+  if (u.repeated !== 0) return `${u.repeated} heart-rate readings stored twice`;
+  if (u.outOfOrder !== 0) return `${u.outOfOrder} readings out of order`;
   if (u.readingsStored !== u.ackedSeq) return `stored ${u.readingsStored} but acked through ${u.ackedSeq} (hole)`;
   if (u.readingsStored === 0) return 'nothing stored';
+  if (u.ackedSeq + u.queuedAtEnd < u.lastSeqAssigned) return `the LPU assigned seq ${u.lastSeqAssigned}, the server acked ${u.ackedSeq}, ${u.queuedAtEnd} still queued (lost)`;
   return null;
 }
 
