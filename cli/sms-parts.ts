@@ -1,7 +1,8 @@
 // A notice longer than one SMS goes out as several plain SMS marked "(1/2) ", "(2/2) " (the SIM800
 // driver sends one 160-character GSM 7-bit segment; concatenation headers are not implemented).
 // Cutting the text instead would drop its end - the verified location of an emergency notice, the
-// acknowledgement link of a family notice. Breaks fall at a sentence end or a space where one is near.
+// acknowledgement link of a family notice. Breaks fall at a sentence end or a space, never inside a
+// word (a link) that fits in one part.
 
 export const SMS_CHARS = 160;
 
@@ -13,10 +14,11 @@ export function smsParts(text: string, max = SMS_CHARS): string[] {
   const bodies: string[] = [];
   let rest = text;
   while (rest.length > room) {
-    // A sentence end if there is one in the second half, else a space, else a hard cut.
-    let cut = rest.lastIndexOf('. ', room - 1) + 1;
-    if (cut < room * 0.5) cut = rest.lastIndexOf(' ', room);
-    if (cut < room * 0.6) cut = room;
+    // A sentence end if there is one past the first 40 %, else the last space (a link is never
+    // cut while it fits in one part), else a hard cut.
+    const sentence = rest.lastIndexOf('. ', room - 1);
+    const space = rest.lastIndexOf(' ', room);
+    const cut = sentence >= room * 0.4 ? sentence + 1 : space > 0 ? space : room;
     bodies.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).trimStart();
   }

@@ -25,10 +25,13 @@ test('asystole (critical rhythm row): the emergency unit is called within second
   const fromOnset = em!.atMs - onsetMs;
   const fromDetection = em!.atMs - detected.atMs;
   reportRow('rhythm asystole critical (driven)', `detected ${((detected.atMs - onsetMs) / 1000).toFixed(1)} s after onset; emergency call ${(fromOnset / 1000).toFixed(1)} s after onset (${(fromDetection / 1000).toFixed(1)} s after detection); calls ${callSeq(s).join(' → ')}`);
-  // Detection: 4 s without a QRS. Then the alarm upload: GPRS bearer, MA1/MA3 handshake, data
-  // (about 9 s); the server's SMS and email to the family (about 5 s); the emergency SMS and dial.
+  // Detection: 4 s without a QRS. Then the alarm upload at once: GPRS bearer, MA1/MA3 handshake,
+  // data (about 10 s). Then the server's one modem: the family's SMS (two parts, with the link)
+  // and email of both escalations the upload opens (heart rate 0 and asystole) go before the
+  // emergency SMS, because the engine issues a critical escalation's family notice first (about
+  // 14 s); a family call in between is hung up for the emergency unit. Before the fixes: 62 s.
   assert.ok(detected.atMs - onsetMs <= 6000, `detected ${detected.atMs - onsetMs} ms after onset`);
-  assert.ok(fromDetection > 0 && fromDetection <= 25_000, `emergency call ${fromDetection} ms after detection (${fromOnset} ms after onset)`);
+  assert.ok(fromDetection > 0 && fromDetection <= 30_000, `emergency call ${fromDetection} ms after detection (${fromOnset} ms after onset)`);
   assert.is(em!.latencyMs, fromOnset, 'the truth crosses the emergency level at the onset');
   // Nothing made the emergency unit wait: any call before it was cut short for it.
   for (const c of s.alerts.filter((a) => a.channel === 'call' && a.atMs < em!.atMs)) assert.ok(c.role === 'family', JSON.stringify(c));

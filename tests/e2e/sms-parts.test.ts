@@ -21,7 +21,18 @@ test('a long emergency notice: two numbered parts of at most 160 characters, the
   assert.is(joinSmsParts(parts), emergency);
 });
 
-test('a long word (an acknowledgement link) is split hard, and the parts still join to the text', () => {
+test('an acknowledgement link is never cut (it stays whole in one part)', () => {
+  const link = 'https://care.example/ack/nDQCh5bLmbSxva_bZc2R4T2-wthnOsL1NwQPiUOl4IE';
+  for (const why of ['rhythm asystole (asystole: emergency directly)', 'heart rate 0 bpm (severe bradycardia)', 'blood pressure 170/108 mmHg (fr and pr false: the emergency unit with the verified location (er))']) {
+    const text = `BSN-Care alert for patient #1: ${why}. Acknowledge and see the readings: ${link}`;
+    const parts = smsParts(text);
+    assert.ok(parts.every((p) => p.length <= SMS_CHARS));
+    assert.ok(parts.some((p) => p.includes(link)), parts.join(' | '));
+    assert.is(joinSmsParts(parts), text);
+  }
+});
+
+test('a word longer than a part is split hard, and the parts still join to the text', () => {
   const text = `BSN-Care alert: see https://care.example/ack/${'A'.repeat(300)}`;
   const parts = smsParts(text);
   assert.ok(parts.length >= 3 && parts.every((p) => p.length <= SMS_CHARS));
