@@ -25,11 +25,11 @@ export function watchdog<T>(p: Promise<T>, wallMs: number, what: string): Promis
 /** Wall-clock limit of one end-to-end run in the tests (a healthy run takes a few seconds). */
 export const E2E_WALL_LIMIT_MS = Number(process.env.E2E_WALL_LIMIT_MS ?? 90_000);
 
-export async function e2e(scenario: E2eOptions['scenario'], minutes: number, extra: Partial<E2eOptions> = {}): Promise<E2eSummary> {
+export async function e2e(scenario: E2eOptions['scenario'], minutes: number, extra: Partial<E2eOptions> = {}, wallLimitMs = E2E_WALL_LIMIT_MS): Promise<E2eSummary> {
   const name = typeof scenario === 'string' ? scenario : 'name' in scenario ? scenario.name : 'custom';
   return watchdog(
     runE2e({ scenario, seed: 7, durationMs: minutes * 60_000, device: { nibpIntervalMs: 120_000 }, ...extra }),
-    E2E_WALL_LIMIT_MS,
+    wallLimitMs,
     `the e2e run of ${name} (${Math.round(minutes * 60)} s virtual)`,
   );
 }
