@@ -19,6 +19,7 @@ import { writeCredential } from '../firmware/uplink/credential-store.ts';
 import { composeLpuUplink } from '../firmware/uplink/lpu-uplink.ts';
 import type { EcgStripSource, EcgStripSourceOptions } from '../firmware/uplink/ecg-strip-source.ts';
 import type { Uplink } from '../firmware/uplink/uplink.ts';
+import type { FlashQueue } from '../firmware/uplink/queue.ts';
 import type { Fallback } from '../firmware/uplink/fallback.ts';
 import type { PersistentMemory } from '../sim/eeprom.ts';
 import type { VirtualClock } from '../sim/clock.ts';
@@ -98,8 +99,21 @@ export interface E2eSummary {
   /** First time the patient's true values reached each level of the server's action tables. */
   crossings: Record<string, number>;
   alerts: AlertRecord[];
-  uploads: { posts: number; ok: number; failed: number; readingsStored: number; ackedSeq: number; duplicates: number };
+  uploads: {
+    posts: number; ok: number; failed: number; readingsStored: number; ackedSeq: number;
+    /** Rows sharing a seq (the primary key makes this 0 unless the schema changes). */
+    duplicates: number;
+    /** Heart-rate readings stored twice under different seqs (same measurement time): a re-queued summary. */
+    repeated: number;
+    /** Heart-rate, temperature and rhythm readings measured before the previous one of their kind (by seq). */
+    outOfOrder: number;
+    /** Readings still in the LPU's flash queue at the end, and the last seq the LPU assigned. */
+    queuedAtEnd: number;
+    lastSeqAssigned: number;
+  };
   escalations: Array<{ kind: string; level: string; status: string }>;
+  /** The server's events (mild events, escalation triggers, quiet faults): first time per kind and level. */
+  events: Array<{ kind: string; level: string; firstAtMs: number; count: number }>;
   deviceAlarms: Array<{ atMs: number; change: string; condition: string; level: string }>;
   lcd: string[] | null;
   timeline: TimelineEntry[];
@@ -114,6 +128,8 @@ export interface E2eWorld {
   lpuModem: { line: UartLine; network: NetworkModel; model: Sim800Model; driver: Sim800 };
   serverModem: { telephony: TelephonyModel; driver: Sim800 };
   uplink: Uplink;
+  /** The LPU's flash queue (what the uplink has not had acknowledged yet). */
+  queue: FlashQueue;
   fallback: Fallback;
   strips: EcgStripSource | null;
   /** Starts the device's sensing and its uplink (summaries, uploads, fallback, strips); the modems initialised first. */
@@ -135,25 +151,47 @@ function randomFrom(rng: Rng): RandomSource {
   };
 }
 
-/** The server's telephony over its own SIM800 (one call or SMS at a time: one modem). */
-function modemTelephony(driver: Sim800, busy: { n: number }, needsVirtualTime: () => void): Telephony {
-  let chain: Promise<unknown> = Promise.resolve();
-  const one = <T>(fn: () => Promise<T>): Promise<T> => {
+/**
+ * The server's telephony over its own SIM800: one call or SMS at a time (one modem). Whatever goes
+ * to the emergency number goes first, and a call still ringing at someone else is hung up when
+ * the emergency unit is waiting: an asystole must not wait out a 45 s ring at the family (the
+ * family is called again on the escalation's next retry).
+ */
+function modemTelephony(driver: Sim800, busy: { n: number }, needsVirtualTime: () => void, emergencyNumber: string): Telephony {
+  interface Job { urgent: boolean; run: (current: { urgentWaiting: () => boolean }) => Promise<void> }
+  const waiting: Job[] = [];
+  let running = false;
+  const urgentWaiting = () => waiting.some((j) => j.urgent);
+  const next = () => {
+    if (running) return;
+    const i = waiting.findIndex((j) => j.urgent);
+    const job = waiting.splice(i >= 0 ? i : 0, 1)[0];
+    if (!job) return;
+    running = true;
+    void job.run({ urgentWaiting }).finally(() => {
+      running = false;
+      busy.n--;
+      next();
+    });
+  };
+  const one = <T>(to: string, fn: (current: { urgentWaiting: () => boolean }) => Promise<T>): Promise<T> => {
     busy.n++;
     needsVirtualTime();
-    const p = chain.then(fn);
-    chain = p.catch(() => undefined);
-    void p.then(() => void busy.n--, () => void busy.n--);
-    return p;
+    return new Promise<T>((resolve, reject) => {
+      waiting.push({ urgent: to === emergencyNumber, run: (c) => fn(c).then(resolve, reject) });
+      next();
+    });
   };
   return {
-    call: (to) => one(async () => {
-      const r = await driver.call(to, { answerTimeoutMs: 45_000 });
+    call: (to) => one(to, async (c) => {
+      const giveUpIf = to === emergencyNumber ? undefined : c.urgentWaiting;
+      const r = await driver.call(to, { answerTimeoutMs: 45_000, ...(giveUpIf ? { giveUpIf } : {}) });
       return r.outcome === 'answered' ? 'answered' : r.outcome === 'busy' ? 'busy' : r.outcome === 'no-answer' || r.outcome === 'no-carrier' ? 'no-answer' : 'failed';
     }),
-    sms: (to, text) => one(async () => {
-      // The SMS is one GSM 7-bit segment: the engine's texts are ASCII; long ones are cut.
-      const r = await driver.sendSms(to, text.replace(/[^\x20-\x7e]/g, '?').slice(0, 160));
+    sms: (to, text) => one(to, async () => {
+      // PDU mode: a notice longer than 160 characters goes as one concatenated SMS (the phone
+      // joins the parts), so nothing of it (the location, the link) is lost.
+      const r = await driver.sendSms(to, text.replace(/[^\x20-\x7e]/g, '?'));
       return r.messageRef === null ? 'failed' : 'sent';
     }),
   };
@@ -176,6 +214,19 @@ export async function runOn<T>(clock: VirtualClock, p: Promise<T>, limitMs = 600
   if (failed) throw error;
   return value as T;
 }
+
+/**
+ * Stops the server's escalation engine while running the virtual clock. The engine's last step may
+ * be a phone call through the server's modem model, which only progresses in virtual time: awaiting
+ * `engine.stop()` (or `idle()`, or `server.close()`) without running the clock never returns.
+ */
+export async function stopEngine(clock: VirtualClock, server: BsnServer, limitMs = ENGINE_DRAIN_LIMIT_MS): Promise<void> {
+  if (!server.engine) return;
+  await runOn(clock, server.engine.stop(), limitMs);
+}
+
+/** Virtual time the engine may take to finish its step in flight: a 45 s call plus the modem's setup. */
+const ENGINE_DRAIN_LIMIT_MS = 180_000;
 
 /** Builds the world; `runE2e` runs it. */
 export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Promise<void> }> {
@@ -259,11 +310,11 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
   });
   const sNetwork = new NetworkModel(clock, rng.fork('server-network'), { cell: { mcc: '262', mnc: '01', lac: 0x0100, ci: 0x0001 } });
   new Sim800Model(sLine.b, clock, { rng: rng.fork('server-model'), network: sNetwork, telephony: sTelephony, bootMs: 2000 });
-  const sDriver = new Sim800(sLine.a, clock, { baud: 115200 });
+  const sDriver = new Sim800(sLine.a, clock, { baud: 115200, smsMode: 'pdu' });
   sTelephony; // calls and SMS are read from its records
   const server = await createBsnServer({
     db, clock: { now: () => E2E_EPOCH0 + Math.floor(clock.now()), after: (ms, task) => clock.after(ms, task) },
-    notifier: composeNotifier(modemTelephony(sDriver, modemBusy, releaseHeld), trackedMailer),
+    notifier: composeNotifier(modemTelephony(sDriver, modemBusy, releaseHeld, E2E_CONTACTS.emergency.phone), trackedMailer),
     operatorToken: OPERATOR_TOKEN, random: randomFrom(rng.fork('server-random')), log: process.env.BSN_E2E_LOG ? jsonLogger((l) => void process.stderr.write(l + '\n')) : silentLogger,
     escalation: { retryIntervalMs: o.retryIntervalMs ?? 60_000 },
     linkBase: 'https://care.example/ack',
@@ -304,7 +355,7 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
     run, clock, server, db: rawDb,
     lpuModem: { line, network, model, driver },
     serverModem: { telephony: sTelephony, driver: sDriver },
-    uplink: lpu.uplink, fallback: lpu.fallback, strips: lpu.strips, timeline, mails,
+    uplink: lpu.uplink, queue: lpu.queue, fallback: lpu.fallback, strips: lpu.strips, timeline, mails,
     startDevice() {
       run.device.start();
       lpu.start();
@@ -315,10 +366,16 @@ export async function createE2e(o: E2eOptions): Promise<E2eWorld & { close(): Pr
     ...world,
     async close() {
       lpu.stop();
-      await server.close();
-      await rawDb.close();
-      mailer?.close();
-      if (smtp) await new Promise<void>((res) => smtp!.close(() => res()));
+      try {
+        // If the engine cannot finish (its step outlasts the limit), closing the server would wait
+        // for it forever: report that instead, and still free the sockets.
+        await stopEngine(clock, server);
+        await server.close();
+        await rawDb.close();
+      } finally {
+        mailer?.close();
+        if (smtp) await new Promise<void>((res) => smtp!.close(() => res()));
+      }
     },
   };
 }
@@ -386,7 +443,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
       tel.calls.forEach((c, i) => {
         if (!callNoted.has(i) && (c.outcome !== undefined || c.answeredAt !== undefined)) {
           callNoted.add(i);
-          const how = c.answeredAt !== undefined ? `ANSWERED after ${((c.answeredAt - c.dialledAt) / 1000).toFixed(0)} s` : c.outcome === 'hung-up-by-caller' ? 'no answer (server gave up after 45 s)' : c.outcome;
+          const how = c.answeredAt !== undefined ? `ANSWERED after ${((c.answeredAt - c.dialledAt) / 1000).toFixed(0)} s` : c.outcome === 'hung-up-by-caller' ? `no answer (the server hung up after ${(((c.endedAt ?? c.dialledAt) - c.dialledAt) / 1000).toFixed(0)} s)` : c.outcome;
           note('phone', `server's call to ${ROLE_OF_NUMBER.get(c.number) ?? c.number} (${c.number}) placed at ${fmtTime(c.dialledAt)}: ${how}`);
         }
       });
@@ -400,7 +457,13 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
     await runOn(clock, e.lpuModem.driver.init());
     e.startDevice();
     await clock.runUntil(o.durationMs);
-    await e.server.engine?.idle();
+    // The run ends: the LPU stops, and the escalation engine finishes the step in flight (a call
+    // rings for up to 45 s of virtual time) and starts no new one.
+    run.device.stop();
+    e.uplink.stop();
+    e.fallback.stop();
+    e.strips?.stop();
+    await stopEngine(clock, e.server);
 
     const latency = (role: Role | 'unknown', atMs: number) => {
       const level = role === 'unknown' ? null : ROLE_LEVEL[role];
@@ -412,6 +475,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
       const role = ROLE_OF_NUMBER.get(c.number) ?? 'unknown';
       alerts.push({ channel: 'call', role, to: c.number, atMs: c.dialledAt, ...(c.outcome ? { outcome: c.outcome } : {}), ...(c.answeredAt !== undefined ? { answeredAtMs: c.answeredAt } : {}), ...latency(role, c.dialledAt) });
     }
+    // The phone's record: a concatenated SMS appears whole, when its last part arrived.
     for (const s of tel.outbox) {
       const role = ROLE_OF_NUMBER.get(s.number) ?? 'unknown';
       alerts.push({ channel: 'sms', role, to: s.number, atMs: s.at, text: s.text, ...latency(role, s.at) });
@@ -422,8 +486,11 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
     }
     alerts.sort((a, b) => a.atMs - b.atMs);
     const stored = await e.db.query('SELECT count(*) AS n, count(DISTINCT seq) AS d FROM readings');
+    const repeated = await e.db.query(`SELECT count(*) - count(DISTINCT measured_at) AS r FROM readings WHERE kind = 'heart-rate'`);
+    const outOfOrder = await e.db.query(`SELECT count(*) AS n FROM (SELECT measured_at < lag(measured_at) OVER (PARTITION BY kind ORDER BY seq) AS back FROM readings WHERE kind IN ('heart-rate', 'temperature', 'rhythm')) x WHERE back`);
     const acked = await e.db.query('SELECT acked_seq FROM lpus');
     const escs = await e.db.query('SELECT topic, status, state FROM escalations ORDER BY id');
+    const evs = await e.db.query('SELECT kind, level, min(at) AS first_at, count(*) AS n FROM events GROUP BY kind, level ORDER BY min(at), kind, level');
     const dev = run.device;
     void dev;
     return {
@@ -439,8 +506,13 @@ export async function runE2e(o: E2eOptions): Promise<E2eSummary> {
         readingsStored: Number(stored[0]!.n),
         ackedSeq: Number(acked[0]?.acked_seq ?? 0),
         duplicates: Number(stored[0]!.n) - Number(stored[0]!.d),
+        repeated: Number(repeated[0]!.r),
+        outOfOrder: Number(outOfOrder[0]!.n),
+        queuedAtEnd: e.queue.pendingReadings,
+        lastSeqAssigned: e.queue.assignedSeq,
       },
       escalations: escs.map((r) => ({ kind: String(r.topic), level: String((JSON.parse(String(r.state)) as { core?: { level?: string } }).core?.level ?? '?'), status: String(r.status) })),
+      events: evs.map((r) => ({ kind: String(r.kind), level: String(r.level), firstAtMs: Number(r.first_at) - E2E_EPOCH0, count: Number(r.n) })),
       deviceAlarms: timeline.filter((t) => t.source === 'device' && t.text.startsWith('alarm')).map((t) => {
         const m = /^alarm (\w+): (\S+) \((\w+)\)/.exec(t.text)!;
         return { atMs: t.tMs, change: m[1]!, condition: m[2]!, level: m[3]! };

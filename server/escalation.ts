@@ -126,6 +126,9 @@ export function startEscalation(level: EscalationLevel, now: number): Transition
       { type: 'sms', role: 'family', reason: 'fault' },
     ]);
   }
+  // Critical: nothing may queue on the modem before the emergency unit; the family's SMS goes
+  // after the unit's first call (timer step), the email (no modem) at once.
+  if (level === 'critical') return { state: s, actions: [{ type: 'email', role: 'family', reason: 'alert' }] };
   return { state: s, actions: [{ type: 'sms', role: 'family', reason: 'alert' }, { type: 'email', role: 'family', reason: 'alert' }] };
 }
 
@@ -152,7 +155,9 @@ export function stepEscalation(s: EscalationState, e: EscalationEvent, now: numb
       // A jump to a critical rhythm acts at once instead of waiting out the retry interval.
       let nextDueAt = s.nextDueAt;
       if (s.awaiting === null && nextDueAt !== null && (e.level === 'critical' || e.level === 'emergency')) nextDueAt = Math.min(nextDueAt, now);
-      if (e.level === 'critical') actions.push({ type: 'sms', role: 'family', reason: 'alert' });
+      // The family hears of a critical jump: at once if the unit is already dispatched, else right
+      // after the unit's first call (timer step), so nothing delays that call.
+      if (e.level === 'critical' && s.emergencyDispatched) actions.push({ type: 'sms', role: 'family', reason: 'alert' });
       return settle({ ...s, level: e.level, nextDueAt }, actions);
     }
     case 'timer': {
@@ -163,6 +168,7 @@ export function stepEscalation(s: EscalationState, e: EscalationEvent, now: numb
       if (first) actions.push({ type: 'sms', role: 'emergency', reason: 'emergency' });
       const attempt = s.calls[role] + 1;
       actions.push({ type: 'call', role, attempt });
+      if (first && s.level === 'critical') actions.push({ type: 'sms', role: 'family', reason: 'alert' });
       return {
         state: { ...s, calls: { ...s.calls, [role]: attempt }, lastCalled: role, awaiting: role, emergencyDispatched: s.emergencyDispatched || role === 'emergency', nextDueAt: null },
         actions,

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.ts';
 import { DeviceConfigError, MAX_ECG_HZ, MIN_ECG_HZ } from '../../firmware/sensing/device.ts';
-import { getScenario, scenarioNames, ScenarioError } from '../../sim/patient/scenarios.ts';
+import { getScenario, PARAMETERISED_FORMS, scenarioNames, ScenarioError } from '../../sim/patient/scenarios.ts';
 import { fmtTime, formatRow, parseDuration, runSim, type SimSummary } from '../sim-run.ts';
 import { runE2e } from '../e2e-run.ts';
 import { formatAlert } from './start.ts';
@@ -17,7 +17,7 @@ Runs the sensing firmware (ECG, pulse, temperature, blood pressure, alarms, LCD)
 Arduino Uno against a simulated patient and prints the measured vitals every 30 s of simulated
 time, the true values in brackets.
 
-  --scenario NAME   ${scenarioNames().join(', ')}
+  --scenario NAME   ${scenarioNames().join(', ')}, ${PARAMETERISED_FORMS.join(', ')}
   --duration D      simulated time: 90s, 10m, 2h, 24h (default 10m)
   --seed N          random seed (default 1); the same seed gives the same run
   --json            print one JSON summary: measured vs true values per sample, blood-pressure

@@ -680,9 +680,10 @@ export class Sim800 {
   /**
    * Places a voice call and waits until it is answered, refused or not answered within
    * `answerTimeoutMs` (then hangs up). Progress is polled with AT+CLCC; the call-end result codes
-   * (BUSY, NO ANSWER, NO CARRIER) arrive as URCs and end the wait at once.
+   * (BUSY, NO ANSWER, NO CARRIER) arrive as URCs and end the wait at once. `giveUpIf` is asked
+   * at every poll: true hangs up an unanswered call early (outcome 'no-answer').
    */
-  async call(number: string, opts: { answerTimeoutMs?: number; pollMs?: number } = {}): Promise<CallResult> {
+  async call(number: string, opts: { answerTimeoutMs?: number; pollMs?: number; giveUpIf?: () => boolean } = {}): Promise<CallResult> {
     checkNumber(number);
     const answerTimeoutMs = opts.answerTimeoutMs ?? 45_000;
     const pollMs = opts.pollMs ?? 1000;
@@ -707,6 +708,8 @@ export class Sim800 {
         if (ended) return result(ended);
         await this.scheduler.sleep(pollMs);
         if (ended) return result(ended);
+        // The caller needs the line for something more urgent (an emergency call): stop ringing.
+        if (opts.giveUpIf?.()) break;
         let calls: CallInfo[];
         try {
           calls = await this.calls();

@@ -155,6 +155,9 @@ export const SCENARIO_DATA: readonly ScenarioInput[] = [
   },
 ];
 
+/** Names of the parameterised scenarios (see heartRateScenario, temperatureScenario). */
+const PARAMETERISED = /^(heart-rate|temperature)=(\d+(?:\.\d+)?)(?:@(\d+(?:\.\d+)?))?$/;
+
 const RHYTHMS: readonly Rhythm[] = ['sinus', 'bradycardia', 'tachycardia', 'atrial-fibrillation', 'asystole'];
 
 function check(ok: boolean, name: string, what: string): void {
@@ -166,7 +169,7 @@ const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFi
 /** Validates a scenario written as data and fills defaults; throws ScenarioError on bad data. */
 export function validateScenario(input: ScenarioInput): Scenario {
   const name = typeof input?.name === 'string' ? input.name : '?';
-  check(/^[a-z0-9-]+$/.test(name), name, 'name must be lower-case words joined by hyphens');
+  check(/^[a-z0-9-]+$/.test(name) || PARAMETERISED.test(name), name, 'name must be lower-case words joined by hyphens');
   check(Array.isArray(input.keyframes) && input.keyframes.length > 0, name, 'needs at least one keyframe');
   check(input.keyframes[0]!.atS === 0, name, 'the first keyframe must be at 0 s');
   let last = -1;
@@ -212,9 +215,73 @@ export function scenarioNames(): string[] {
 }
 
 export function getScenario(name: string): Scenario {
-  const s = SCENARIOS.get(name);
-  if (!s) throw new ScenarioError(`unknown scenario ${JSON.stringify(name)}; known: ${scenarioNames().join(', ')}`);
+  const s = SCENARIOS.get(name) ?? parameterised(name);
+  if (!s) throw new ScenarioError(`unknown scenario ${JSON.stringify(name)}; known: ${scenarioNames().join(', ')}, ${PARAMETERISED_FORMS.join(', ')}`);
   return s;
+}
+
+// ---- Parameterised scenarios: one vital held at a chosen value, so each row of the server's
+// action tables can be driven into exactly. Named `heart-rate=45` or `temperature=38.5`, with an
+// optional onset `@S` (seconds; before it the patient is normal): `heart-rate=35@20`.
+
+/** The forms getScenario understands besides the named scenarios. */
+export const PARAMETERISED_FORMS = ['heart-rate=BPM[@ONSET_S]', 'temperature=C[@ONSET_S]'] as const;
+
+export interface OnsetOptions {
+  /** Seconds of a normal patient before the change (heart rate default 20 s, temperature 0). */
+  onsetS?: number;
+  /** Seconds over which the value moves from normal to the target (default 5 s). */
+  rampS?: number;
+}
+
+const NORMAL = { heartRateBpm: 72, systolicMmHg: 118, diastolicMmHg: 76, coreTempC: 37.0 } as const;
+const fmt = (x: number) => String(Math.round(x * 100) / 100);
+
+/** Keyframes: normal until onset, then a linear ramp to `target` (a step at 0 s when onset is 0). */
+function onsetKeyframes(target: Partial<Keyframe>, onsetS: number, rampS: number): Keyframe[] {
+  const normal: Keyframe = { atS: 0, ...NORMAL };
+  const held: Keyframe = { ...normal, ...target };
+  if (onsetS <= 0) return [{ ...held, atS: 0 }];
+  return [normal, { ...normal, atS: onsetS }, { ...held, atS: onsetS + Math.max(0.1, rampS) }];
+}
+
+/**
+ * Sinus rhythm held at `heartRateBpm` from the onset (labelled bradycardia below 60/min and
+ * tachycardia above 100/min); pressure and temperature normal.
+ */
+export function heartRateScenario(heartRateBpm: number, o: OnsetOptions = {}): Scenario {
+  const onsetS = o.onsetS ?? 20;
+  const name = `heart-rate=${fmt(heartRateBpm)}${o.onsetS !== undefined ? `@${fmt(onsetS)}` : ''}`;
+  const label: Rhythm = heartRateBpm < 60 ? 'bradycardia' : heartRateBpm > 100 ? 'tachycardia' : 'sinus';
+  return validateScenario({
+    name,
+    summary: `${onsetS > 0 ? `normal for ${fmt(onsetS)} s, then ` : ''}sinus ${label === 'sinus' ? 'rhythm' : label} at ${fmt(heartRateBpm)}/min`,
+    keyframes: onsetKeyframes({ heartRateBpm }, onsetS, o.rampS ?? 5),
+    rhythm: onsetS > 0 && label !== 'sinus' ? [{ atS: 0, rhythm: 'sinus' }, { atS: onsetS, rhythm: label }] : [{ atS: 0, rhythm: label }],
+    // The variability is set in /min, so at a slow rate the same setting varies the RR interval
+    // far more (about 60000 * sd / HR^2 ms): a slow escape rhythm is regular, so it scales down.
+    hrv: { hrSdBpm: Math.min(DEFAULT_HRV.hrSdBpm, (DEFAULT_HRV.hrSdBpm * heartRateBpm) / NORMAL.heartRateBpm) },
+  });
+}
+
+/** Core temperature held at `tempC` from the onset (default: from the start); other vitals normal. */
+export function temperatureScenario(tempC: number, o: OnsetOptions = {}): Scenario {
+  const onsetS = o.onsetS ?? 0;
+  const name = `temperature=${fmt(tempC)}${o.onsetS !== undefined ? `@${fmt(onsetS)}` : ''}`;
+  return validateScenario({
+    name,
+    summary: `${onsetS > 0 ? `normal for ${fmt(onsetS)} s, then ` : ''}core temperature ${fmt(tempC)} °C`,
+    keyframes: onsetKeyframes({ coreTempC: tempC }, onsetS, o.rampS ?? 5),
+  });
+}
+
+/** `heart-rate=45`, `temperature=38.5@60` → the scenario; null if the name is not of that form. */
+function parameterised(name: string): Scenario | null {
+  const m = PARAMETERISED.exec(name);
+  if (!m) return null;
+  const value = Number(m[2]);
+  const o: OnsetOptions = m[3] !== undefined ? { onsetS: Number(m[3]) } : {};
+  return m[1] === 'heart-rate' ? heartRateScenario(value, o) : temperatureScenario(value, o);
 }
 
 /** Fixed vital values (e.g. one subject of an NIBP evaluation). */

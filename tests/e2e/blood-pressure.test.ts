@@ -3,7 +3,8 @@
 // engine → the server's own SIM800 placing the calls; email over SMTP on loopback.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { callSeq, e2e, E2E_CONTACTS, uploadsClean } from './helpers.ts';
+import { scenarioFromValues } from '../../sim/patient/scenarios.ts';
+import { callSeq, checkRow, e2e, E2E_CONTACTS, reportRow, ROW_OPTIONS, uploadsClean, type RowLevel } from './helpers.ts';
 
 test('hypertensive crisis: family, then family/physician in turn, then the emergency unit with the verified location', async () => {
   const s = await e2e('hypertensive-crisis', 20);
@@ -37,5 +38,28 @@ test('hypertensive crisis: family, then family/physician in turn, then the emerg
   const cuff = s.timeline.find((t) => t.source === 'device' && /^cuff (\d+)/.test(t.text) && Number(/^cuff (\d+)/.exec(t.text)![1]) > 130)!;
   assert.ok(fam.atMs - cuff.tMs < 75_000, `measured ${cuff.tMs} -> call ${fam.atMs}`);
 });
+
+// One run per row: the pressure is held at the row's value from the start, the cuff measures 5 s
+// after power-on (then every 2 min), and a reading over 120 raises the device's hypertension
+// alarm, which uploads at once. Onset is the start (the truth is in the band from 0 s); the
+// latency includes the ~40 s cuff cycle. Retry interval 10 s (ROW_OPTIONS).
+const rows: Array<[string, number, number, RowLevel, number]> = [
+  ['> 120 (above normal)', 125, 80, 'mild', 1.5],
+  ['> 130 (family)', 138, 86, 'family', 1.5],
+  ['> 145 (physician)', 152, 94, 'physician', 2.5],
+  ['> 160 (emergency)', 175, 105, 'emergency', 3.5],
+];
+for (const [row, sys, dia, level, minutes] of rows) {
+  test(`blood pressure ${row}: patient at ${sys}/${dia} mmHg → ${level}`, async () => {
+    const s = await e2e(scenarioFromValues({ heartRateBpm: 72, systolicMmHg: sys, diastolicMmHg: dia }), minutes, { ...ROW_OPTIONS, device: { nibpIntervalMs: 120_000, nibpFirstAfterMs: 5000 } });
+    const r = checkRow(s, { topic: 'blood-pressure', level, onsetMs: 0 });
+    assert.is(r.error, null);
+    reportRow(`blood-pressure ${row} ${level} (${sys}/${dia} mmHg)`, r.line);
+    const cuff = s.timeline.find((t) => t.source === 'device' && t.text.startsWith('cuff '));
+    assert.ok(cuff, 'the cuff measured');
+    // The first cuff result after ~45 s, then the alarm upload (or the 60 s upload for mild).
+    assert.ok(r.firstAlertMs! > cuff!.tMs && r.firstAlertMs! < cuff!.tMs + (level === 'mild' ? 75_000 : 20_000), `first notice ${r.firstAlertMs} ms, cuff at ${cuff!.tMs} ms`);
+  });
+}
 
 test.run();

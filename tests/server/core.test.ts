@@ -134,4 +134,24 @@ test('escalation core: a fault notifies technical and family without any call an
   assert.ok(t.actions.some((a) => a.type === 'sms' && a.role === 'technical' && a.reason === 'fault'));
 });
 
+test('escalation core: critical puts nothing on the modem before the emergency unit; the family SMS follows its first call', () => {
+  const t = startEscalation('critical', 0);
+  assert.equal(t.actions, [{ type: 'email', role: 'family', reason: 'alert' }]);
+  const go = stepEscalation(t.state, { type: 'timer' }, 0, cfg);
+  assert.equal(go.actions, [
+    { type: 'sms', role: 'emergency', reason: 'emergency' },
+    { type: 'call', role: 'emergency', attempt: 1 },
+    { type: 'sms', role: 'family', reason: 'alert' },
+  ]);
+  // Later calls to the unit do not text the family again.
+  const r = stepEscalation(go.state, { type: 'call-result', role: 'emergency', outcome: 'no-answer' }, 50_000, cfg);
+  const again = stepEscalation(r.state, { type: 'timer' }, 50_000 + cfg.retryIntervalMs, cfg);
+  assert.equal(again.actions, [{ type: 'call', role: 'emergency', attempt: 2 }]);
+  // A jump to critical after the unit was dispatched texts the family at once.
+  const emergencyDispatched = { ...startEscalation('emergency', 0).state, emergencyDispatched: true, nextDueAt: 9_000 };
+  assert.ok(stepEscalation(emergencyDispatched, { type: 'reading', level: 'critical' }, 100, cfg).actions.some((a) => a.type === 'sms' && a.role === 'family'));
+  const notYet = { ...startEscalation('physician', 0).state, nextDueAt: 9_000 };
+  assert.equal(stepEscalation(notYet, { type: 'reading', level: 'critical' }, 100, cfg).actions, []);
+});
+
 test.run();
