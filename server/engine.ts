@@ -169,6 +169,17 @@ export class EscalationEngine {
               await tx.query('INSERT INTO events (lpu_id, seq, kind, level, at) VALUES ($1, $2, $3, $4, $5)', [lpuId, reading.seq, reading.kind, level, now]);
               return null;
             }
+            if (level === 'fault' && reading.kind === 'fault' && reading.sensor === 'ppg' && (reading.fault === 'flat' || reading.fault === 'no-pulse')) {
+              // No pulse at the finger while the ECG shows a critical rhythm or rate is the same
+              // emergency seen twice, not a sensor to fix: a "technical fault" text to the family
+              // at that moment would mislead. Recorded, not notified.
+              const active = await tx.query(`SELECT state FROM escalations WHERE lpu_id = $1 AND status = 'active' AND topic IN ('rhythm', 'heart-rate')`, [lpuId]);
+              const levels = active.map((r) => (JSON.parse(String(r.state)) as Stored).core.level);
+              if (levels.some((l) => l === 'critical' || l === 'emergency')) {
+                await tx.query('INSERT INTO events (lpu_id, seq, kind, level, at) VALUES ($1, $2, $3, $4, $5)', [lpuId, reading.seq, reading.kind, 'fault', now]);
+                return null;
+              }
+            }
             if (level === 'fault') {
               const recent = await tx.query('SELECT created_at FROM escalations WHERE lpu_id = $1 AND topic = $2 ORDER BY id DESC LIMIT 1', [lpuId, topic]);
               if (recent[0] && now - int(recent[0].created_at) < (this.o.faultQuietMs ?? 3_600_000)) {

@@ -1,4 +1,7 @@
-// The default action tables (data; validated by validateActionTables on load). An operator file
+// The default action tables (data; validated by validateActionTables on load). Every fault the
+// device reports has a row, so none is dropped silently, except 'noisy' and 'motion': transient
+// artefacts the device retries through (shown on the LCD and the cloud-link page, stored, not
+// notified). An operator file
 // with the same shape can replace them: bsn-care server --actions FILE.json.
 export const DEFAULT_ACTION_TABLES: unknown = {
   "format": 1,
@@ -59,7 +62,16 @@ export const DEFAULT_ACTION_TABLES: unknown = {
         { "equals": "cuff-leak", "level": "fault", "why": "blood-pressure cuff does not hold pressure" },
         { "equals": "adc-saturated", "level": "fault", "why": "sensor signal saturated" },
         { "equals": "no-signal", "level": "fault", "why": "no signal from the sensor" },
-        { "equals": "out-of-range", "level": "fault", "why": "reading outside the sensor's range" }
+        { "equals": "out-of-range", "level": "fault", "why": "reading outside the sensor's range" },
+        { "equals": "probe-open", "level": "fault", "why": "temperature probe disconnected" },
+        { "equals": "implausible", "level": "fault", "why": "sensor reads a physically implausible value" },
+        { "equals": "no-pulse", "level": "fault", "why": "pulse sensor finds no pulse (off the finger)" },
+        { "equals": "flat", "level": "fault", "why": "sensor signal flat" },
+        { "equals": "sensor-fault", "level": "fault", "why": "sensor reports a fault" },
+        { "equals": "pump-fault", "level": "fault", "why": "cuff pump does not build pressure" },
+        { "equals": "overpressure", "level": "fault", "why": "cuff over-pressure cut-off" },
+        { "equals": "timeout", "level": "fault", "why": "blood-pressure cycle timed out" },
+        { "equals": "no-oscillations", "level": "fault", "why": "cuff finds no oscillations (cuff loose or misplaced)" }
       ]
     }
   }

@@ -7,8 +7,8 @@
 //    channel reads the rail; the device reports 'saturated', sent as adc-saturated).
 //  - no-signal, out-of-range: NOT driven. The device reports no fault under these codes: an open
 //    LM35 wire is 'probe-open', a pulse sensor off the finger 'no-pulse' (or 'flat'), an LM35 value
-//    outside its plausible range 'implausible' - payload codes of their own, which the default
-//    table has no row for (the server records nothing for them). These two rows are tested with a
+//    outside its plausible range 'implausible' - payload codes of their own, which now have rows of
+//    their own (tests/server/device-faults.test.ts). These two rows are tested with a
 //    fault reading put into the LPU's upload queue (an event, uploaded at once).
 // Faults are not uploaded at once (only alarms are): they go with the 60 s upload.
 import { test } from 'uvu';
