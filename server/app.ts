@@ -292,7 +292,11 @@ export async function createBsnServer(o: BsnServerOptions): Promise<BsnServer> {
     if (stored.inserted.length) liveEvents.publish(live.lpuId, 'readings');
     if (engine) for (const r of stored.inserted) await engine.onReading(live.lpuId, r, classify(tables, r));
     // After the alarms (a sealing failure must not hold one back); idempotent, so a retried batch is sealed then.
-    if (records) await records.sealBatch(live.lpuId, batch.value, clock.now());
+    if (records) {
+      await records.sealBatch(live.lpuId, batch.value, clock.now());
+      const pruned = await records.prunePlaintext(clock.now());
+      if (pruned) log.log('info', 'plaintext-pruned', { rows: pruned });
+    }
     const sealed = live.session.channel.seal(encodeAck(stored.ackedSeq));
     if (!sealed.ok) throw new ApiError(409, sealed.error.code, sealed.error.message);
     return binaryReply(reply, sealed.value);

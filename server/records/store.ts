@@ -166,6 +166,30 @@ export class RecordStore {
     return this.seal(lpuId, items.filter((r): r is Reading => (READING_KINDS as readonly string[]).includes(r.kind)), now);
   }
 
+  /**
+   * The plaintext readings table is the alarm engine's and the live page's working set; once a
+   * reading is sealed here, acknowledged to the LPU and older than the retention (default 25 h:
+   * the page's 24 h trends and a margin), its plaintext row goes, so a database dump holds at most
+   * a day of readings in the clear. Rows without a sealed copy (events, kinds not sealed) stay.
+   * Runs at most every `everyMs` (default 10 min); returns the rows deleted.
+   */
+  async prunePlaintext(now: number, o: { retentionMs?: number; everyMs?: number } = {}): Promise<number> {
+    if (now - this.lastPruneAt < (o.everyMs ?? 10 * 60_000)) return 0;
+    this.lastPruneAt = now;
+    const rows = await this.db.query(
+      `WITH gone AS (
+         DELETE FROM readings r USING lpus l
+         WHERE r.lpu_id = l.id AND r.seq <= l.acked_seq AND r.received_at < $1
+           AND EXISTS (SELECT 1 FROM sealed_records s WHERE s.lpu_id = r.lpu_id AND s.seq = r.seq)
+         RETURNING 1
+       ) SELECT count(*)::int AS n FROM gone`,
+      [now - (o.retentionMs ?? 25 * 3_600_000)],
+    );
+    return int(rows[0]!.n);
+  }
+
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
+
   /** Raw sealed rows (what a reader with an attribute key downloads), by kind and time. */
   async sealed(lpuId: number, o: { kinds?: readonly RecordKind[]; from?: number; to?: number } = {}): Promise<SealedRow[]> {
     const kinds = o.kinds ?? null;
