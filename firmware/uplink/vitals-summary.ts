@@ -49,31 +49,47 @@ export function rhythmCode(f: RhythmFlags): Rhythm {
   return 'sinus';
 }
 
+/** Board ms of the last measurement of each evaluated channel already put into a summary. */
+export interface SentMarks {
+  ecg: number;
+  pulse: number;
+  temperature: number;
+  stress: number;
+}
+
+const NOTHING_SENT: Readonly<SentMarks> = { ecg: -Infinity, pulse: -Infinity, temperature: -Infinity, stress: -Infinity };
+
 /**
  * The readings of one 5 s summary. `toEpoch` turns board ms into ms since the epoch (each value
- * keeps the time it was measured). A stress report goes out once: only when it is newer than
- * `stressSentAtMs` (board ms of the last one sent; the sources below keep it).
+ * keeps the time it was measured). A measurement of the evaluated channels (ECG rate and rhythm,
+ * pulse rate, temperature, stress) goes out once: only when it is newer than its mark in `sent`
+ * (an alarm takes a summary at once, and the next 5 s summary may come before the next
+ * evaluation). The cuff's last reading rides in every summary, with the time it was measured.
  */
-export function summaryFromSnapshot(s: SnapshotLike, toEpoch: (boardMs: number) => number, stressSentAtMs = -Infinity): QueuedReading[] {
+export function summaryFromSnapshot(s: SnapshotLike, toEpoch: (boardMs: number) => number, sent: Readonly<SentMarks> = NOTHING_SENT): QueuedReading[] {
   const out: QueuedReading[] = [];
   const fault = (sensor: Sensor, v: { fault: string; sinceMs: number }) => out.push({ kind: 'fault', sensor, fault: faultCode(v.fault), measuredAt: toEpoch(s.atMs) });
   const e = s.ecg;
   if (e.kind === 'value') {
-    out.push({ kind: 'heart-rate', heartRateBpm: e.heartRateBpm, measuredAt: toEpoch(e.atMs) });
-    out.push({ kind: 'rhythm', rhythm: rhythmCode(e.rhythm), measuredAt: toEpoch(e.atMs) });
+    if (e.atMs > sent.ecg) {
+      out.push({ kind: 'heart-rate', heartRateBpm: e.heartRateBpm, measuredAt: toEpoch(e.atMs) });
+      out.push({ kind: 'rhythm', rhythm: rhythmCode(e.rhythm), measuredAt: toEpoch(e.atMs) });
+    }
   } else if (e.kind === 'fault') fault('ecg', e);
   const p = s.pulse;
   // The PPG pulse rate stands in for the heart rate only while the ECG has none.
-  if (p.kind === 'value' && e.kind !== 'value') out.push({ kind: 'heart-rate', heartRateBpm: p.pulseRateBpm, measuredAt: toEpoch(p.atMs) });
-  else if (p.kind === 'fault') fault('ppg', p);
+  if (p.kind === 'value' && e.kind !== 'value') {
+    if (p.atMs > sent.pulse) out.push({ kind: 'heart-rate', heartRateBpm: p.pulseRateBpm, measuredAt: toEpoch(p.atMs) });
+  } else if (p.kind === 'fault') fault('ppg', p);
   const t = s.temperature;
-  if (t.kind === 'value') out.push({ kind: 'temperature', tempC: t.tempC, measuredAt: toEpoch(t.atMs) });
-  else if (t.kind === 'fault') fault('temperature', t);
+  if (t.kind === 'value') {
+    if (t.atMs > sent.temperature) out.push({ kind: 'temperature', tempC: t.tempC, measuredAt: toEpoch(t.atMs) });
+  } else if (t.kind === 'fault') fault('temperature', t);
   const bp = s.bloodPressure;
   if (bp.kind === 'value') out.push({ kind: 'blood-pressure', systolicMmHg: bp.systolicMmHg, diastolicMmHg: bp.diastolicMmHg, measuredAt: toEpoch(bp.atMs) });
   else if (bp.kind === 'fault') fault('cuff', bp);
   const st = s.stress;
-  if (st?.kind === 'value' && st.atMs > stressSentAtMs) out.push({ kind: 'stress', level: st.level, score: Math.max(0, Math.min(100, Math.round(st.score))), measuredAt: toEpoch(st.atMs) });
+  if (st?.kind === 'value' && st.atMs > sent.stress) out.push({ kind: 'stress', level: st.level, score: Math.max(0, Math.min(100, Math.round(st.score))), measuredAt: toEpoch(st.atMs) });
   return out;
 }
 
@@ -95,12 +111,15 @@ export function criticalOf(s: Pick<SnapshotLike, 'alarms'>): CriticalCondition |
 
 /** A VitalsSource over any snapshot provider (e.g. `() => device.snapshot()`). */
 export function snapshotSource(snapshot: () => SnapshotLike, toEpochFromBoard: (boardMs: number) => number): VitalsSource {
-  let stressSentAtMs = -Infinity;
+  const sent: SentMarks = { ...NOTHING_SENT };
   return {
     summary: () => {
       const s = snapshot();
-      const out = summaryFromSnapshot(s, toEpochFromBoard, stressSentAtMs);
-      if (s.stress?.kind === 'value') stressSentAtMs = Math.max(stressSentAtMs, s.stress.atMs);
+      const out = summaryFromSnapshot(s, toEpochFromBoard, sent);
+      if (s.ecg.kind === 'value') sent.ecg = Math.max(sent.ecg, s.ecg.atMs);
+      if (s.pulse.kind === 'value') sent.pulse = Math.max(sent.pulse, s.pulse.atMs);
+      if (s.temperature.kind === 'value') sent.temperature = Math.max(sent.temperature, s.temperature.atMs);
+      if (s.stress?.kind === 'value') sent.stress = Math.max(sent.stress, s.stress.atMs);
       return out;
     },
   };

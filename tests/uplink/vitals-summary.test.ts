@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { alarmReading, criticalOf, summaryFromSnapshot, type SnapshotLike } from '../../firmware/uplink/vitals-summary.ts';
+import { alarmReading, criticalOf, snapshotSource, summaryFromSnapshot, type SnapshotLike } from '../../firmware/uplink/vitals-summary.ts';
 import type { VitalsSnapshot } from '../../firmware/vitals.ts';
 import { decodeBatch, encodeBatch, type BatchItem } from '../../protocol/readings.ts';
 
@@ -45,6 +45,28 @@ test('a fault is a fault reading, never a value; acquiring gives nothing; asysto
   assert.equal(criticalOf(a), { condition: 'asystole', detail: 'no QRS for > 4 s' });
   assert.is(criticalOf(s), null);
   assert.equal(alarmReading('raised', a.alarms[1]!, E(5)), { kind: 'alarm', condition: 'fever', level: 'mild', change: 'raised', measuredAt: E(5) });
+});
+
+test('a measurement goes out once: a second summary before the next evaluation repeats only the cuff reading', () => {
+  let s: SnapshotLike = {
+    atMs: 60_000,
+    ecg: { kind: 'value', atMs: 60_000, heartRateBpm: 72, rhythm: flags },
+    pulse: { kind: 'value', atMs: 60_000, pulseRateBpm: 71 },
+    temperature: { kind: 'value', atMs: 60_000, tempC: 37.1 },
+    bloodPressure: { kind: 'value', atMs: 30_000, systolicMmHg: 150, diastolicMmHg: 90 },
+    alarms: [],
+  };
+  const src = snapshotSource(() => s, E);
+  const kinds = () => src.summary(0).map((r) => r.kind);
+  assert.equal(kinds(), ['heart-rate', 'rhythm', 'temperature', 'blood-pressure']);
+  // An alarm's summary and the periodic one at the same instant: the evaluation is not sent twice.
+  assert.equal(kinds(), ['blood-pressure']);
+  s = { ...s, atMs: 61_000, ecg: { kind: 'value', atMs: 61_000, heartRateBpm: 73, rhythm: flags } };
+  assert.equal(kinds(), ['heart-rate', 'rhythm', 'blood-pressure']);
+  // Leads off: the pulse rate stands in, once per measurement.
+  s = { ...s, atMs: 62_000, ecg: { kind: 'fault', fault: 'lead-off', sinceMs: 61_500 }, pulse: { kind: 'value', atMs: 62_000, pulseRateBpm: 70 } };
+  assert.equal(src.summary(0).map((r) => (r.kind === 'fault' ? `fault:${r.sensor}` : r.kind)), ['fault:ecg', 'heart-rate', 'blood-pressure']);
+  assert.equal(src.summary(0).map((r) => (r.kind === 'fault' ? `fault:${r.sensor}` : r.kind)), ['fault:ecg', 'blood-pressure'], 'faults are reported every summary');
 });
 
 // The sensing application's snapshot fits the uplink's structural type (a compile-time check).
