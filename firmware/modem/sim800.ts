@@ -230,6 +230,17 @@ export class Sim800 {
     return this.at.onUrc(name, handler);
   }
 
+  /**
+   * Registration changes as the module reports them unasked (+CREG URC, enabled by init with
+   * AT+CREG=2): lost coverage, and coverage back after an outage. A garbled line is skipped.
+   */
+  onRegistration(handler: (reg: Registration) => void): () => void {
+    return this.at.onUrc('+CREG', (u) => {
+      const reg = parseCreg(u.line, false);
+      if (reg) handler(reg);
+    });
+  }
+
   /** Toggles PWRKEY (if wired): >1 s high through the transistor = key held low at the module. */
   async pressPowerKey(): Promise<void> {
     const key = this.opts.powerKey;

@@ -102,7 +102,7 @@ export function composeLpuUplink(deps: LpuUplinkDeps, opts: LpuUplinkOptions): L
   );
   if (strips) device.tapEcg(strips.sample);
   const uplink: Uplink = new Uplink(
-    { scheduler, queue, seq, session, random: deps.jitterRandom ?? deps.random, vitals: snapshotSource(() => device.snapshot(), epochMs), ...(strips ? { extras: strips } : {}) },
+    { scheduler, queue, seq, session, network: link, random: deps.jitterRandom ?? deps.random, vitals: snapshotSource(() => device.snapshot(), epochMs), ...(strips ? { extras: strips } : {}) },
     { epochMs, summaryPeriodMs: opts.summaryPeriodMs ?? 5000, uploadPeriodMs: opts.uploadPeriodMs ?? 60_000 },
   );
   const fallback = new Fallback({ scheduler, modem: link, epochMs, report: (r) => uplink.event(r), cell: () => session.lastCell }, opts.fallback);

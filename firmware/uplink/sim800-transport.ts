@@ -3,7 +3,7 @@
 // share one Mutex so an HTTP exchange (several AT commands) is never interleaved with an SMS.
 import type { Sim800 } from '../modem/sim800.ts';
 import type { LocationAreaId } from '../../protocol/lai.ts';
-import { Mutex, type CellSource, type PostOptions, type ServingCell, type UplinkResponse, type UplinkTransport } from './transport.ts';
+import { Mutex, type CellSource, type RegistrationWatch, type PostOptions, type ServingCell, type UplinkResponse, type UplinkTransport } from './transport.ts';
 import type { FallbackModem, PhoneEntry, CallOutcomeKind } from './fallback.ts';
 
 export interface Sim800UplinkOptions {
@@ -20,7 +20,7 @@ export function toLai(lai: { mcc: string; mnc: string; lac: number }): LocationA
   return { mcc: Number(lai.mcc), mnc: Number(lai.mnc), mncDigits: lai.mnc.length as 2 | 3, lac: lai.lac };
 }
 
-export class Sim800Uplink implements UplinkTransport, CellSource, FallbackModem {
+export class Sim800Uplink implements UplinkTransport, CellSource, FallbackModem, RegistrationWatch {
   readonly lock = new Mutex();
 
   constructor(private readonly modem: Sim800, private readonly opts: Sim800UplinkOptions) {}
@@ -33,6 +33,18 @@ export class Sim800Uplink implements UplinkTransport, CellSource, FallbackModem 
         ...(opts.acceptReply ? { acceptReply: opts.acceptReply } : {}),
       });
       return { status: r.status, body: r.body };
+    });
+  }
+
+  onRegained(listener: () => void): () => void {
+    // The module reports only changes; 'searching' or 'denied' after a lost cell, then home or
+    // roaming when it is back. Unknown before the first report: a first "registered" counts too.
+    let registered: boolean | null = null;
+    return this.modem.onRegistration((reg) => {
+      const now = reg.state === 'home' || reg.state === 'roaming';
+      const was = registered;
+      registered = now;
+      if (now && was !== true) listener();
     });
   }
 

@@ -32,6 +32,14 @@ export interface CellSource {
   servingCell(): Promise<ServingCell | null>;
 }
 
+export interface RegistrationWatch {
+  /**
+   * Calls `listener` when the modem registers on a network again after it had lost it (its own
+   * report, no traffic): the uplink's cue to retry at once instead of sleeping out its back-off.
+   */
+  onRegained(listener: () => void): () => void;
+}
+
 /** Server routes (server/app.ts ROUTES). */
 export const UPLINK_ROUTES = { ma1: '/v1/ma1', ma3: '/v1/ma3', data: '/v1/data' } as const;
 

@@ -1,7 +1,8 @@
 // The LPU uplink: a vitals summary every 5 s and events (alarms, fallback actions) go into the
 // flash queue; an upload loop sends the queue in batches over an authenticated session and
 // deletes only what the server acknowledged. Failures back off exponentially (bounded, with
-// jitter); an event cuts the wait short. It takes readings through VitalsSource, so it does not
+// jitter); an event cuts the wait short, and so does the modem registering again after the
+// network was lost (the back-off restarts; a server answering with errors keeps it). It takes readings through VitalsSource, so it does not
 // depend on the sensing application.
 import type { Scheduler, TimerHandle } from '../../hal/clock.ts';
 import { decodeAck, encodeBatch } from '../../protocol/readings.ts';
@@ -10,6 +11,7 @@ import { QueueFullError, type FlashQueue, type QueuedReading } from './queue.ts'
 import type { ExtraPayloads } from './ecg-strip-source.ts';
 import type { SeqCounter } from './seq-counter.ts';
 import { UplinkError, type UplinkErrorCode, type UplinkSession } from './session.ts';
+import type { RegistrationWatch } from './transport.ts';
 
 /** What the uplink needs from the device application. */
 const MIN_CHUNK = 8;
@@ -27,6 +29,8 @@ export interface UplinkOptions {
   /** Back-off after a failure: first wait, cap (defaults 2 s, 5 min), doubled each time, ±25 % jitter. */
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** After the modem registers again: retry within this random delay, ms (default 3 000). */
+  regainJitterMs?: number;
   /** Readings per data frame at most (default 200; the batch size of the queue). */
   maxFrameReadings?: number;
   /** Board ms to ms since the Unix epoch (the device sets it from the network time). */
@@ -51,6 +55,8 @@ export interface UplinkDeps {
   vitals?: VitalsSource;
   /** Payloads sent after the readings, e.g. ECG strips (ecg-strip-source.ts). */
   extras?: ExtraPayloads;
+  /** The modem's registration reports: a network back after an outage ends the back-off. */
+  network?: RegistrationWatch;
 }
 
 export class Uplink {
@@ -62,6 +68,11 @@ export class Uplink {
   private busy = false;
   private dueAt = 0;
   private failures = 0;
+  /** Failures since the back-off last (re)started: the exponent of the next wait. */
+  private backoffLevel = 0;
+  /** The last failure was the network's (no answer, no cell), not the server's (an HTTP status). */
+  private networkFailure = false;
+  private offRegained: (() => void) | null = null;
   private lastContact: number | null = null;
   private lastError: UplinkErrorCode | null = null;
   /** Highest seq the server has acknowledged in this power cycle (0 until the first ack). */
@@ -69,7 +80,7 @@ export class Uplink {
   private chunk: number;
   private readonly maxChunk: number;
   private readonly contactListeners = new Set<(ok: boolean) => void>();
-  readonly stats = { frames: 0, batches: 0, readingsAcked: 0, failures: 0, summaries: 0, events: 0, dropped: 0 };
+  readonly stats = { frames: 0, batches: 0, readingsAcked: 0, failures: 0, summaries: 0, events: 0, dropped: 0, regained: 0 };
 
   constructor(private readonly deps: UplinkDeps, options: UplinkOptions = {}) {
     this.sched = deps.scheduler;
@@ -78,6 +89,7 @@ export class Uplink {
       uploadPeriodMs: options.uploadPeriodMs ?? 60_000,
       backoffMinMs: options.backoffMinMs ?? 2000,
       backoffMaxMs: options.backoffMaxMs ?? 300_000,
+      regainJitterMs: options.regainJitterMs ?? 3000,
       epochMs: options.epochMs ?? ((t) => t),
       maxFrameReadings: options.maxFrameReadings ?? 200,
     };
@@ -89,6 +101,7 @@ export class Uplink {
     if (this.running) return;
     this.running = true;
     if (this.deps.vitals) this.timers.push(this.sched.every(this.opts.summaryPeriodMs, () => this.takeSummary()));
+    this.offRegained = this.deps.network?.onRegained(() => this.networkRegained()) ?? null;
     this.schedule(this.deps.queue.length > 0 ? 0 : this.opts.uploadPeriodMs);
   }
 
@@ -96,6 +109,8 @@ export class Uplink {
     this.running = false;
     for (const t of this.timers) t.cancel();
     this.timers = [];
+    this.offRegained?.();
+    this.offRegained = null;
     this.wake?.cancel();
     this.wake = null;
   }
@@ -136,12 +151,25 @@ export class Uplink {
       this.stats.dropped++;
     }
     // An event does not wait for the upload period, but it does respect a failure back-off.
-    if (this.failures === 0) this.schedule(0);
+    if (this.backoffLevel === 0) this.schedule(0);
+  }
+
+  /**
+   * The modem is registered again. If the uplink is backing off because the network was gone, the
+   * back-off restarts and it retries within a few seconds (random, so a cell's devices coming back
+   * together do not all call at once). A server that answered with an error keeps its back-off.
+   */
+  networkRegained(): void {
+    if (!this.running || this.backoffLevel === 0 || !this.networkFailure) return;
+    this.backoffLevel = 0;
+    this.stats.regained++;
+    const r = this.deps.random(2);
+    this.schedule(Math.round((((r[0]! << 8) | r[1]!) / 65535) * this.opts.regainJitterMs));
   }
 
   /** Upload soon (an extra payload such as an alarm's ECG strip is waiting); respects a back-off. */
   flushSoon(): void {
-    if (this.failures === 0) this.schedule(0);
+    if (this.backoffLevel === 0) this.schedule(0);
   }
 
   /** Board ms → epoch ms as the uplink stamps readings. */
@@ -162,7 +190,7 @@ export class Uplink {
   }
 
   private backoffMs(): number {
-    const base = Math.min(this.opts.backoffMaxMs, this.opts.backoffMinMs * 2 ** Math.min(this.failures - 1, 20));
+    const base = Math.min(this.opts.backoffMaxMs, this.opts.backoffMinMs * 2 ** Math.min(this.backoffLevel - 1, 20));
     const r = this.deps.random(2);
     const u = ((r[0]! << 8) | r[1]!) / 65535;
     return Math.round(base * (0.75 + 0.5 * u));
@@ -200,6 +228,8 @@ export class Uplink {
         this.stats.frames++;
         this.chunk = Math.min(this.maxChunk, this.chunk * 2);
         this.failures = 0;
+        this.backoffLevel = 0;
+        this.networkFailure = false;
         this.lastError = null;
         for (const l of [...this.contactListeners]) l(true);
       }
@@ -224,6 +254,8 @@ export class Uplink {
     } catch (err) {
       if (!(err instanceof UplinkError)) throw err;
       this.failures++;
+      this.backoffLevel++;
+      this.networkFailure = err.status === undefined && (err.code === 'unreachable' || err.code === 'no-cell');
       this.stats.failures++;
       this.chunk = Math.max(MIN_CHUNK, Math.floor(this.chunk / 2));
       this.lastError = err.code;

@@ -7,7 +7,7 @@ import { FlashQueue, type QueuedReading } from '../../firmware/uplink/queue.ts';
 import { SeqCounter } from '../../firmware/uplink/seq-counter.ts';
 import { UplinkSession } from '../../firmware/uplink/session.ts';
 import { Uplink, type UplinkOptions, type VitalsSource } from '../../firmware/uplink/uplink.ts';
-import type { CellSource, UplinkTransport } from '../../firmware/uplink/transport.ts';
+import type { CellSource, RegistrationWatch, UplinkTransport } from '../../firmware/uplink/transport.ts';
 import type { CredentialStores } from '../../firmware/uplink/credential-store.ts';
 import type { RandomSource } from '../../protocol/random.ts';
 import type { LocationAreaId } from '../../protocol/lai.ts';
@@ -39,6 +39,8 @@ export interface StackParts {
   random: RandomSource;
   vitals?: VitalsSource;
   options?: UplinkOptions;
+  /** The modem's registration reports (the SIM800 adapter); none for a direct transport. */
+  network?: RegistrationWatch;
 }
 
 export function memories(paths?: { eeprom: string; flash: string }) {
@@ -49,6 +51,6 @@ export function makeStack(p: StackParts) {
   const seq = new SeqCounter(p.nv.eeprom);
   const queue = new FlashQueue(p.nv.flash, { seqFloor: seq.assigned });
   const session = new UplinkSession({ transport: p.transport, cell: p.cell, nv: p.nv, random: p.random });
-  const uplink = new Uplink({ scheduler: p.clock, queue, seq, session, random: p.random, ...(p.vitals ? { vitals: p.vitals } : {}) }, { epochMs: (t) => EPOCH0 + Math.round(t), ...p.options });
+  const uplink = new Uplink({ scheduler: p.clock, queue, seq, session, random: p.random, ...(p.vitals ? { vitals: p.vitals } : {}), ...(p.network ? { network: p.network } : {}) }, { epochMs: (t) => EPOCH0 + Math.round(t), ...p.options });
   return { seq, queue, session, uplink };
 }

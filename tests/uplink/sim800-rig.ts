@@ -24,6 +24,8 @@ export interface Sim800WorldOptions {
   server?: ServerDouble;
   /** EEPROM and flash files: a VirtualUno on them (provisioned only if the server is new). */
   files?: { eeprom: string; flash: string };
+  /** false: the uplink is not told of +CREG registration reports (the back-off alone, as before). */
+  watchRegistration?: boolean;
 }
 
 export async function sim800World(o: Sim800WorldOptions) {
@@ -35,7 +37,7 @@ export async function sim800World(o: Sim800WorldOptions) {
   if (!o.server) writeCredential(nv, await server.register());
   const adapter = new Sim800Uplink(rig.modem, { baseUrl: 'http://bsn.example', apn: 'internet' });
   const vitals = new CountingVitals();
-  const stack = makeStack({ clock: rig.clock, nv, transport: adapter, cell: adapter, random: seededRandom(o.seed + 1), vitals, ...(o.uplink ? { options: o.uplink } : {}) });
+  const stack = makeStack({ clock: rig.clock, nv, transport: adapter, cell: adapter, ...(o.watchRegistration === false ? {} : { network: adapter }), random: seededRandom(o.seed + 1), vitals, ...(o.uplink ? { options: o.uplink } : {}) });
   const fallback = new Fallback({ scheduler: rig.clock, modem: adapter, report: (r) => stack.uplink.event(r), epochMs: (t) => stack.uplink.epoch(t), cell: () => stack.session.lastCell }, o.fallback);
   stack.uplink.onContact((ok) => fallback.serverContact(ok));
   return { ...rig, uno, server, nv, adapter, vitals, fallback, ...stack };
