@@ -164,14 +164,16 @@ export class SensingDevice {
       name: 'ecg',
       periodMs: 1000 / this.ecgHz,
       run: () => {
+        // No sample from the board yet (Firmata reports arrive after start): not a flat line.
+        if (signal.hasSample?.() === false) return;
         const x = signal.read();
         const off = loPlus.read() || loMinus.read();
         ecg.push(x, off);
         amplitude.push(x, off);
       },
     });
-    this.tasks.add({ name: 'ppg', periodMs: 1000 / this.ppgHz, run: () => pulse.push(ppgIn.read()) });
-    this.tasks.add({ name: 'temperature', periodMs: 1000 / this.temperatureHz, run: () => temperature.push(tempIn.read()) });
+    this.tasks.add({ name: 'ppg', periodMs: 1000 / this.ppgHz, run: () => { if (ppgIn.hasSample?.() !== false) pulse.push(ppgIn.read()); } });
+    this.tasks.add({ name: 'temperature', periodMs: 1000 / this.temperatureHz, run: () => { if (tempIn.hasSample?.() !== false) temperature.push(tempIn.read()); } });
     this.tasks.add({ name: 'evaluate', periodMs: EVALUATE_MS, run: () => this.evaluate() });
 
     this.led = board.digitalOut(SENSOR_PINS.led);
