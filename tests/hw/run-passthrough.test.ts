@@ -101,6 +101,16 @@ if (!process.env.BSN_PT_FULL) {
         rig = startEmulatedUno(plus.text, { realTime: true });
         const wire = new SoftUartPort(rig.uno, { rx: 'D2', tx: 'D3' });
         await wire.open(9600);
+        // When the modem is sending to the board (SoftwareSerial's receive interrupt keeps the
+        // board's interrupts off), in emulated ms.
+        const modemTx: Array<{ from: number; to: number }> = [];
+        const wireWrite = wire.write.bind(wire);
+        wire.write = (bytes: Uint8Array) => {
+          const from = Math.max(rig!.clock.now(), modemTx.at(-1)?.to ?? 0);
+          modemTx.push({ from, to: from + (bytes.length * 10 * 1000) / 9600 });
+          if (modemTx.length > 64) modemTx.shift();
+          wireWrite(bytes);
+        };
         const cell = { mcc: '262', mnc: '01', lac: 0x1a2b, ci: 0x2f3e };
         const rng = new Rng(1);
         const network = new NetworkModel(rig.clock, rng.fork('network'), { cell, endpoint: forwardingEndpoint(url, cell), registrationDelayMs: 300 });
@@ -116,7 +126,7 @@ if (!process.env.BSN_PT_FULL) {
         const chunks = { n: 0, maxBytes: 0, withTwoPieces: 0, pieces: 0 };
         // When each SERIAL_WRITE reaches the board's USART, in emulated time, against when the board
         // can be done bit-banging the previous one: a piece that arrives earlier is overrun.
-        const timing = { early: 0, minSlackMs: Infinity };
+        const timing = { early: 0, minSlackMs: Infinity, duringModem: 0 };
         let busyUntil = 0;
         const notePieces = (d: Buffer): void => {
           const byteMs = (10 * 1000) / 57600;
@@ -125,6 +135,8 @@ if (!process.env.BSN_PT_FULL) {
             let end = i + 3;
             while (end < d.length && d[end] !== 0xf7) end++;
             const arrives = rig!.clock.now() + (rig!.uno.hostBacklog + end + 1) * byteMs;
+            const starts = rig!.clock.now() + (rig!.uno.hostBacklog + i) * byteMs;
+            if (modemTx.some((w) => w.from < arrives && w.to > starts)) timing.duringModem++;
             timing.minSlackMs = Math.min(timing.minSlackMs, arrives - busyUntil);
             if (arrives < busyUntil) timing.early++;
             busyUntil = arrives + ((end - i - 3) / 2) * ((10 * 1000) / 9600);
@@ -177,7 +189,7 @@ if (!process.env.BSN_PT_FULL) {
         const code = await run.done;
         const out = run.out();
         const cmds = model.commandLog;
-        const figures = `${(tDone / 1000).toFixed(1)} s wall, ${(rig.clock.now() / 1000).toFixed(1)} s emulated; test process event loop: max stall ${(loop.max / 1e6).toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms; pty → board: ${chunks.n} chunks (largest ${chunks.maxBytes} bytes), ${chunks.pieces} SERIAL_WRITE pieces, ${chunks.withTwoPieces} chunks with two or more pieces back to back; ${timing.early} pieces reached the board before it could have sent the previous one (least slack ${timing.minSlackMs.toFixed(1)} ms emulated); emulator speed ${speed.min.toFixed(2)}-${Math.max(...speed.samples).toFixed(2)}x wall (${speed.samples.filter((r) => r < 0.64).length} of ${speed.samples.length} s below 0.64x); gate ${JSON.stringify(gateStats(out))}; modem: ${cmds.length} commands, UART framing errors ${wire.stats.framingErrors}`;
+        const figures = `${(tDone / 1000).toFixed(1)} s wall, ${(rig.clock.now() / 1000).toFixed(1)} s emulated; test process event loop: max stall ${(loop.max / 1e6).toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms; pty → board: ${chunks.n} chunks (largest ${chunks.maxBytes} bytes), ${chunks.pieces} SERIAL_WRITE pieces, ${chunks.withTwoPieces} chunks with two or more pieces back to back; ${timing.early} pieces reached the board before it could have sent the previous one (least slack ${timing.minSlackMs.toFixed(1)} ms emulated), ${timing.duringModem} arrived while the modem was sending to the board; emulator speed ${speed.min.toFixed(2)}-${Math.max(...speed.samples).toFixed(2)}x wall (${speed.samples.filter((r) => r < 0.64).length} of ${speed.samples.length} s below 0.64x); gate ${JSON.stringify(gateStats(out))}; modem: ${cmds.length} commands, UART framing errors ${wire.stats.framingErrors}`;
         const log = `${figures}\nrun stdout:\n${out}\nrun stderr:\n${run.err()}\nmodem (tail):\n${cmds.slice(-40).join('\n')}`;
         if (process.env.BSN_PT_LOG) writeFileSync(process.env.BSN_PT_LOG, `${log}\nmodem UART ${JSON.stringify(wire.stats)}\nraw:\n${raw.join('\n')}\nmodem (all):\n${cmds.join('\n')}\n`);
         assert.is(code, 0, log);
