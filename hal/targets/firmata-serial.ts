@@ -24,8 +24,11 @@ const END_SYSEX = 0xf7;
 /** Firmata REPORT_VERSION: the board answers it (3 bytes) once it has processed everything before it. */
 export const REPORT_VERSION = 0xf9;
 
-/** Host bytes outstanding at most: the ring, less the END_SYSEX before and the REPORT_VERSION after. */
-export const BOARD_WINDOW_BYTES = BOARD_RX_BUFFER_BYTES - 2;
+/**
+ * Host bytes outstanding at most: what the ring can hold (one slot less than its size: a full ring
+ * would look empty), less the END_SYSEX before and the REPORT_VERSION after.
+ */
+export const BOARD_WINDOW_BYTES = BOARD_RX_BUFFER_BYTES - 1 - 2;
 
 /**
  * Data bytes per SERIAL_WRITE: two 7-bit halves each, plus the command, port and END_SYSEX, within
@@ -50,8 +53,8 @@ interface Pending {
  * Flow control for host → board bytes once the passthrough is in use. Every Firmata message of the
  * board goes through it.
  *
- * - The board's receive ring holds 64 bytes, and its loop stops draining it while it bit-banges a
- *   SERIAL_WRITE out (31 ms for 29 bytes at 9600 baud), writes I2C or forwards the modem's bytes;
+ * - The board's receive ring holds 63 bytes, and its loop stops draining it while it bit-banges a
+ *   SERIAL_WRITE out (29 ms for 28 bytes at 9600 baud), writes I2C or forwards the modem's bytes;
  *   SoftwareSerial also keeps interrupts off for each byte it sends or receives (1.04 ms at 9600
  *   baud: six character times of the 57600-baud USB link), so bytes arriving meanwhile overrun the
  *   USART. A lost byte inside a SERIAL_WRITE shifts its 7-bit pairs and the modem gets 0x00/0x80.
