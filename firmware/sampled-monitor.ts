@@ -21,7 +21,11 @@ export class SampledMonitor<R, E extends SampleEstimator<R>> {
 
   start(): void {
     if (this.timer) return;
-    this.timer = this.scheduler.every(1000 / this.sampleRateHz, () => this.estimator.push(this.input.read()));
+    // Before the input's first conversion there is nothing to push: the estimator stays settling
+    // rather than taking a placeholder 0 for an open input.
+    this.timer = this.scheduler.every(1000 / this.sampleRateHz, () => {
+      if (this.input.hasSample?.() !== false) this.estimator.push(this.input.read());
+    });
   }
 
   stop(): void {

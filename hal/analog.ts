@@ -8,6 +8,12 @@ export interface AnalogIn {
   readonly vref: number;
   /** Resolution in bits. */
   readonly bits: number;
+  /**
+   * False while the input has no conversion yet (a board that reports samples over a link has
+   * none until its first report, and read() then returns 0, which would look like an open input).
+   * Absent: read() always has a conversion.
+   */
+  hasSample?(): boolean;
 }
 
 /** Counts to volts at the ADC input. */

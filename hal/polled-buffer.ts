@@ -28,6 +28,8 @@ export class PolledBufferedAnalogIn implements BufferedAnalogIn {
   }
 
   private sample(): void {
+    // Before the board's first report the value is a placeholder, not a sample: nothing is taken.
+    if (this.input.hasSample?.() === false) return;
     const cap = this.counts.length;
     if (this.size === cap) {
       // Full: the oldest sample is overwritten, as a circular DMA buffer does.

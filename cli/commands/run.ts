@@ -350,6 +350,8 @@ async function runDevice(board: JohnnyFiveBoard, modemPort: ReturnType<JohnnyFiv
   if (!idle) out('uplink: an exchange with the server was still in flight at shutdown; its readings stay queued');
   const st = lpu.uplink.status();
   out(`uplink: ${lpu.uplink.stats.readingsAcked} readings acknowledged by the server this run, ${st.queued} left in the queue`);
+  const gate = board.gate?.stats;
+  if (gate) out(`passthrough: ${gate.batches} batches to the board, ${gate.acks} acknowledged, ${gate.ackTimeouts} acknowledgements missing, ${gate.stray} late, ${gate.held} messages held back, longest wait ${gate.maxAckMs.toFixed(0)} ms`);
   await modemPort.close().catch(() => undefined);
   if (lost) {
     process.stderr.write(`bsn-care run: lost the connection to the board on ${o.boardPath} (cable pulled? board reset?)\n`);

@@ -217,7 +217,8 @@ export class SensingDevice {
     };
     this.tasks.add({ name: 'ecg', periodMs: BLOCK_MS, run: this.drainEcg });
     this.tasks.add({ name: 'ppg', periodMs: BLOCK_MS, run: this.drainPpg });
-    this.tasks.add({ name: 'temperature', periodMs: 1000 / this.temperatureHz, run: () => temperature.push(tempIn.read()) });
+    // No sample from the board yet (Firmata reports arrive after start): nothing, not a reading of 0.
+    this.tasks.add({ name: 'temperature', periodMs: 1000 / this.temperatureHz, run: () => { if (tempIn.hasSample?.() !== false) temperature.push(tempIn.read()); } });
     this.tasks.add({ name: 'evaluate', periodMs: EVALUATE_MS, run: () => this.evaluate() });
 
     this.led = board.digitalOut(SENSOR_PINS.led);

@@ -93,6 +93,8 @@ export class JohnnyFiveBoard implements Board {
   private readonly outs = new Map<DigitalPin, DigitalOut>();
   private readonly pwms = new Map<PwmPin, PwmOut>();
   private bus: I2cBus | null = null;
+  /** The passthrough's write gate, once the modem port is in use (figures). */
+  gate: BoardWriteGate | null = null;
   private serial: SerialPort | null;
   private samplingMs: number;
   private readonly eepromStore: NonVolatileStore;
@@ -192,7 +194,8 @@ export class JohnnyFiveBoard implements Board {
       });
     }
     const slot = this.analogValues.get(pin)!;
-    return { vref: 5, bits: 10, read: () => slot.value };
+    // Until the board's first report the value is a placeholder 0: hasSample() tells the firmware.
+    return { vref: 5, bits: 10, read: () => slot.value, hasSample: () => slot.reports > 0 };
   }
 
   /** Firmata streams the pin's reports; the latest is copied into a ring buffer every period. */
@@ -320,9 +323,11 @@ export class JohnnyFiveBoard implements Board {
     const send = transport.write.bind(transport);
     const gate = new BoardWriteGate(this.scheduler, (data, cb) => void send(data, cb));
     transport.write = (data: Buffer, cb?: () => void) => {
-      gate.write(data, 0, cb);
+      gate.write(data, cb);
       return true;
     };
+    this.io.on('reportversion', () => gate.acknowledged());
+    this.gate = gate;
     this.serial = new FirmataSerialPort(this.io, { rx: digitalNumber(pins.rx), tx: digitalNumber(pins.tx) }, gate);
     return this.serial;
   }
