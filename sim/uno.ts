@@ -27,6 +27,14 @@ const FULL_SCALE = 1 << UNO_ADC_BITS;
 /** A voltage at an analog pin as a function of virtual time. */
 export type VoltageSource = (tMs: number) => number;
 
+/**
+ * The same source over many instants at once: out[k] = source(times[k]) for k < n (times
+ * non-decreasing, continuing the source's own sequence). It must give exactly what the per-instant
+ * source gives; it exists so that a buffered conversion runs one tight loop inside the model
+ * instead of one indirect call per sample.
+ */
+export type BlockVoltageSource = (times: Float64Array, out: Float64Array, n: number) => void;
+
 export interface UnoOptions {
   clock: VirtualClock;
   /** Source of the ADC's input noise (fork one from the run's Rng). */
@@ -54,6 +62,8 @@ export function adcCounts(volts: number): number {
 /** What drives one analog pin, and how often it was converted. */
 export interface AnalogChannel {
   source: VoltageSource | null;
+  /** The source's block form, if the model has one (used by buffered conversions). */
+  fill: BlockVoltageSource | null;
   conversions: number;
   /** The pin's input noise stream. */
   noise: GaussianNoise;
@@ -76,6 +86,9 @@ class UnoBufferedAnalogIn implements BufferedAnalogIn {
   /** Samples taken so far (the next is due at start + (taken + 1) * period). */
   private taken = 0;
   private stopped = false;
+  /** Scratch for the block path: the instants and their voltages. */
+  private times = new Float64Array(0);
+  private volts = new Float64Array(0);
   constructor(
     private readonly uno: VirtualUno,
     private readonly channel: AnalogChannel,
@@ -107,6 +120,28 @@ class UnoBufferedAnalogIn implements BufferedAnalogIn {
     const c = this.channel, ld = this.lineDrives, nl = ld.length;
     const source = c.source, noise = c.noise, noiseV = this.uno.adcNoiseV;
     let taken = this.taken;
+    if (c.fill) {
+      // Block path: the instants first, then the model fills the voltages in one call. Each
+      // pin's noise is its own stream and the sources are functions of time, so the order of the
+      // calls does not change any value.
+      if (this.times.length < max) {
+        this.times = new Float64Array(max);
+        this.volts = new Float64Array(max);
+      }
+      const times = this.times, volts = this.volts;
+      for (let k = 0; k < max; k++) times[k] = start + ++taken * p;
+      c.fill(times, volts, max);
+      for (let k = 0; k < max; k++) {
+        const t = times[k]!;
+        let bits = 0;
+        for (let l = 0; l < nl; l++) if (ld[l]!.drive?.(t)) bits |= 1 << l;
+        counts[k] = adcCounts(volts[k]! + noiseV * noise.next());
+        lines[k] = bits;
+      }
+      this.taken = taken;
+      c.conversions += max;
+      return max;
+    }
     for (let k = 0; k < max; k++) {
       const t = start + ++taken * p;
       let bits = 0;
@@ -161,7 +196,7 @@ export class VirtualUno implements Board {
   constructor(opts: UnoOptions) {
     this.name = opts.name ?? 'virtual Arduino Uno';
     this.scheduler = opts.clock;
-    this.channels = new Map(ANALOG_PINS.map((p) => [p, { source: null, conversions: 0, noise: new GaussianNoise(opts.rng.fork(p)) }]));
+    this.channels = new Map(ANALOG_PINS.map((p) => [p, { source: null, fill: null, conversions: 0, noise: new GaussianNoise(opts.rng.fork(p)) }]));
     this.noiseV = ((opts.adcNoiseLsb ?? 0.5) * UNO_VREF_V) / FULL_SCALE;
     this.serial = opts.modemSerial;
     this.bus = opts.i2c;
@@ -172,16 +207,24 @@ export class VirtualUno implements Board {
 
   // ---- world side: what drives the pins and what watches them ----
 
-  /** Connects a voltage source (a sensor's output) to an analog pin. */
-  attachAnalog(pin: AnalogPin, source: VoltageSource): void {
+  /**
+   * Connects a voltage source (a sensor's output) to an analog pin; `fill`, if given, is the same
+   * source over many instants at once (see BlockVoltageSource).
+   */
+  attachAnalog(pin: AnalogPin, source: VoltageSource, fill?: BlockVoltageSource): void {
     if (!ANALOG_PINS.includes(pin)) throw new PinError(`${pin} is not an analog pin`);
-    this.channels.get(pin)!.source = source;
+    const c = this.channels.get(pin)!;
+    c.source = source;
+    c.fill = fill ?? null;
   }
 
   /** Unplugs whatever drives an analog pin; it then reads 0 V through the pull-down. */
   detachAnalog(pin: AnalogPin): void {
     const c = this.channels.get(pin);
-    if (c) c.source = null;
+    if (c) {
+      c.source = null;
+      c.fill = null;
+    }
   }
 
   /** The voltage at an analog pin now, before the ADC. */

@@ -77,8 +77,8 @@ export class World {
 
     // The pins' sources run per sample (tens of millions a day): close over the parts themselves.
     const ecgFe = this.ecgFrontEnd, pulse = this.pulseSensor, lm35 = this.lm35;
-    this.uno.attachAnalog(PIN_MAP.ecg, (t) => ecgFe.outputV(t));
-    this.uno.attachAnalog(PIN_MAP.pulse, (t) => pulse.outputV(t));
+    this.uno.attachAnalog(PIN_MAP.ecg, (t) => ecgFe.outputV(t), (ts, out, n) => ecgFe.fillV(ts, out, n));
+    this.uno.attachAnalog(PIN_MAP.pulse, (t) => pulse.outputV(t), (ts, out, n) => pulse.fillV(ts, out, n));
     this.uno.attachAnalog(PIN_MAP.temperature, (t) => lm35.outputV(t));
     this.uno.driveDigital(PIN_MAP.leadOffPlus, (t) => ecgFe.loPlus(t));
     this.uno.driveDigital(PIN_MAP.leadOffMinus, (t) => ecgFe.loMinus(t));

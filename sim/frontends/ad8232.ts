@@ -160,4 +160,16 @@ export class Ad8232 {
     const prev = this.outV[1]!;
     return frac <= 0 ? prev : prev + (this.outV[0]! - prev) * frac;
   }
+
+  /** outputV at times[k] into out[k] for k < n (non-decreasing times): the buffered ADC's path. */
+  fillV(times: Float64Array, out: Float64Array, n: number): void {
+    const h = this.hMs, o = this.outV;
+    for (let k = 0; k < n; k++) {
+      const tMs = times[k]!;
+      while (this.tMs < tMs) this.step();
+      const frac = 1 - (this.tMs - tMs) / h;
+      const prev = o[1]!;
+      out[k] = frac <= 0 ? prev : prev + (o[0]! - prev) * frac;
+    }
+  }
 }
