@@ -73,6 +73,18 @@ export interface AnalogChannel {
 export type LogicSource = (tMs: number) => boolean;
 
 /**
+ * The same logic source over many instants: for k < n, sets `bit` in out[k] where the level at
+ * times[k] is high (leaves it alone where low). Must agree exactly with the per-instant source.
+ */
+export type BlockLogicSource = (times: Float64Array, out: Uint8Array, n: number, bit: number) => void;
+
+/** What drives a digital input: the level at an instant, and optionally its block form. */
+interface LineDrive {
+  drive: LogicSource | undefined;
+  fill: BlockLogicSource | undefined;
+}
+
+/**
  * The Uno's timer-triggered ADC with a DMA-style buffer: the conversion at each instant
  * start + k * period is made when the firmware takes the buffer, by evaluating the pin's source and
  * the latched lines at that instant - the same values as converting then, since sources are
@@ -92,7 +104,7 @@ class UnoBufferedAnalogIn implements BufferedAnalogIn {
   constructor(
     private readonly uno: VirtualUno,
     private readonly channel: AnalogChannel,
-    private readonly lineDrives: ReadonlyArray<{ drive: LogicSource | undefined }>,
+    private readonly lineDrives: ReadonlyArray<LineDrive>,
     private readonly start: number,
     readonly periodMs: number,
     private readonly capacity: number,
@@ -131,13 +143,16 @@ class UnoBufferedAnalogIn implements BufferedAnalogIn {
       const times = this.times, volts = this.volts;
       for (let k = 0; k < max; k++) times[k] = start + ++taken * p;
       c.fill(times, volts, max);
-      for (let k = 0; k < max; k++) {
-        const t = times[k]!;
-        let bits = 0;
-        for (let l = 0; l < nl; l++) if (ld[l]!.drive?.(t)) bits |= 1 << l;
-        counts[k] = adcCounts(volts[k]! + noiseV * noise.next());
-        lines[k] = bits;
+      lines.fill(0, 0, max);
+      for (let l = 0; l < nl; l++) {
+        const d = ld[l]!;
+        if (d.fill) d.fill(times, lines, max, 1 << l);
+        else if (d.drive) {
+          const drive = d.drive;
+          for (let k = 0; k < max; k++) if (drive(times[k]!)) lines[k]! |= 1 << l;
+        }
       }
+      for (let k = 0; k < max; k++) counts[k] = adcCounts(volts[k]! + noiseV * noise.next());
       this.taken = taken;
       c.conversions += max;
       return max;
@@ -179,7 +194,7 @@ export class VirtualUno implements Board {
   private readonly analogIns = new Map<AnalogPin, UnoAnalogIn>();
   private readonly buffered = new Set<AnalogPin>();
   /** What drives each digital input, in a holder the pin reads directly (no lookup per read). */
-  private readonly inputDrives = new Map<DigitalPin, { drive: LogicSource | undefined }>();
+  private readonly inputDrives = new Map<DigitalPin, LineDrive>();
   private readonly digitalIns = new Map<DigitalPin, SimDigitalIn>();
   private readonly outputs = new Map<DigitalPin, SimDigitalOut>();
   private readonly pwms = new Map<PwmPin, SimPwmOut>();
@@ -234,9 +249,11 @@ export class VirtualUno implements Board {
   }
 
   /** Connects a model's logic output (e.g. the AD8232's LO+), a function of virtual time, to a digital pin. */
-  driveDigital(pin: DigitalPin, drive: LogicSource): void {
+  driveDigital(pin: DigitalPin, drive: LogicSource, fill?: BlockLogicSource): void {
     if (!DIGITAL_PINS.includes(pin)) throw new PinError(`${pin} is not a digital pin`);
-    this.inputDrive(pin).drive = drive;
+    const h = this.inputDrive(pin);
+    h.drive = drive;
+    h.fill = fill;
   }
 
   /** The wire on a digital output pin, for a peripheral model to watch. */
@@ -255,9 +272,9 @@ export class VirtualUno implements Board {
     return w;
   }
 
-  private inputDrive(pin: DigitalPin): { drive: LogicSource | undefined } {
+  private inputDrive(pin: DigitalPin): LineDrive {
     let h = this.inputDrives.get(pin);
-    if (!h) this.inputDrives.set(pin, (h = { drive: undefined }));
+    if (!h) this.inputDrives.set(pin, (h = { drive: undefined, fill: undefined }));
     return h;
   }
 

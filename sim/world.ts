@@ -80,8 +80,9 @@ export class World {
     this.uno.attachAnalog(PIN_MAP.ecg, (t) => ecgFe.outputV(t), (ts, out, n) => ecgFe.fillV(ts, out, n));
     this.uno.attachAnalog(PIN_MAP.pulse, (t) => pulse.outputV(t), (ts, out, n) => pulse.fillV(ts, out, n));
     this.uno.attachAnalog(PIN_MAP.temperature, (t) => lm35.outputV(t));
-    this.uno.driveDigital(PIN_MAP.leadOffPlus, (t) => ecgFe.loPlus(t));
-    this.uno.driveDigital(PIN_MAP.leadOffMinus, (t) => ecgFe.loMinus(t));
+    const leadsOffFill = (ts: Float64Array, out: Uint8Array, n: number, bit: number) => ecgFe.leadsOffFill(ts, out, n, bit);
+    this.uno.driveDigital(PIN_MAP.leadOffPlus, (t) => ecgFe.loPlus(t), leadsOffFill);
+    this.uno.driveDigital(PIN_MAP.leadOffMinus, (t) => ecgFe.loMinus(t), leadsOffFill);
 
     this.scheduleScenarioEvents();
   }

@@ -96,6 +96,13 @@ export class Ad8232 {
     return false;
   }
 
+  /** leadsOff over many instants: sets `bit` in out[k] where the electrodes are off at times[k]. */
+  leadsOffFill(times: Float64Array, out: Uint8Array, n: number, bit: number): void {
+    const iv = this.leadOff;
+    if (iv.length === 0) return;
+    for (let k = 0; k < n; k++) if (this.leadsOff(times[k]!)) out[k]! |= bit;
+  }
+
   /** LO+ comparator output (high = +IN electrode off). */
   loPlus(tMs: number): boolean {
     return this.leadsOff(tMs);
