@@ -70,6 +70,7 @@ export class World {
       mainsHz: device.mainsHz,
       motionBurstsPerHour: device.motionBurstsPerHour,
       leadOff: device.leadOff,
+      ecgFill: (ts, out, n) => patient.ecgFill(ts, out, n),
       onMotionBurst: (startMs, durationMs, mv) => this.log.log('ad8232', `motion artefact from ${startMs.toFixed(0)} ms for ${durationMs.toFixed(0)} ms, ${mv.toFixed(2)} mV`),
     });
     this.pulseSensor = new PulseSensor((t) => patient.ppg(t), { rng: this.rng.fork('pulse-sensor'), ...opts.pulseSensor });

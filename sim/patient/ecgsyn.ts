@@ -55,8 +55,9 @@ class EventTable {
   /** -Σ ai Δθi exp(-Δθi²/(2bi²)) over θ in [0, 2π], without and with the P wave. */
   private readonly noP = new Float64Array(TABLE_N + 1);
   private readonly withP = new Float64Array(TABLE_N + 1);
-  private current: Float64Array = this.withP;
-  private scale = 1;
+  /** The table in use and its amplitude factor (read by Ecgsyn's drive, which inlines force). */
+  current: Float64Array = this.withP;
+  scale = 1;
   private tabulatedHr = Number.NaN;
 
   /**
@@ -134,8 +135,8 @@ function modelPeakAt60(): number {
   return peak;
 }
 
-/** Slots of Ecgsyn's state array. */
-const Z_NOW = 0, Z_PREV = 1, G_NEXT = 2, W_NOW = 3, W_PREV = 4;
+/** Slots of Ecgsyn's state array (DRIVE: drive()'s result, see there). */
+const Z_NOW = 0, Z_PREV = 1, G_NEXT = 2, W_NOW = 3, W_PREV = 4, DRIVE = 5;
 
 export class Ecgsyn {
   private readonly hMs: number;
@@ -151,7 +152,7 @@ export class Ecgsyn {
    * The integration state written every step - z, z one step back, the drive at the next grid
    * point, the wander now and one step back - in a Float64Array, stored unboxed (see phasor.ts).
    */
-  private readonly st = new Float64Array(5);
+  private readonly st = new Float64Array(6);
   /** The current ordinary beat interval, for the fast phase path. */
   private segT0 = Number.NaN;
   private segT1 = Number.NaN;
@@ -174,15 +175,17 @@ export class Ecgsyn {
     this.wander = new Phasor(this.wanderW * this.hS, this.wanderW * this.tMs * 0.001 + opts.phases[0] - Math.atan(this.wanderW));
     this.st[Z_NOW] = this.st[Z_PREV] = 0;
     this.st[W_NOW] = this.st[W_PREV] = this.wanderAmpMv * this.wander.sin;
-    this.st[G_NEXT] = this.drive(this.tMs);
+    this.drive(this.tMs);
+    this.st[G_NEXT] = this.st[DRIVE]!;
   }
 
   /**
    * Event drive F(θ(t)) of dz/dt = F - (z - z0). The wander z0 is handled separately: the equation
    * is linear, so z is the sum of the event response (integrated here) and the exact steady
-   * response to the sinusoidal z0 (added in ecgMv).
+   * response to the sinusoidal z0 (added in ecgMv). The result goes to st[DRIVE]: a double
+   * returned from a call V8 does not inline is boxed, one allocation per call at 500 calls/s.
    */
-  private drive(tMs: number): number {
+  private drive(tMs: number): void {
     let theta: number;
     if (tMs >= this.segT0 && tMs < this.segT1) {
       theta = (tMs - this.segT0) * this.segRate;
@@ -211,7 +214,14 @@ export class Ecgsyn {
         this.table.set(hr, !this.af, rrRatio);
       }
     }
-    return this.table.force(theta);
+    // EventTable.force, inlined (same expression, same value).
+    const tb = this.table;
+    const x = theta * TABLE_SCALE;
+    let j = x | 0;
+    if (j >= TABLE_N) j = TABLE_N - 1;
+    else if (j < 0) j = 0;
+    const c = tb.current;
+    this.st[DRIVE] = tb.scale * (c[j]! + (c[j + 1]! - c[j]!) * (x - j));
   }
 
   private step(): void {
@@ -220,8 +230,10 @@ export class Ecgsyn {
     const st = this.st;
     const z = st[Z_NOW]!;
     const g0 = st[G_NEXT]!;
-    const gm = this.drive(t + this.hMs / 2);
-    const g1 = this.drive(t + this.hMs);
+    this.drive(t + this.hMs / 2);
+    const gm = st[DRIVE]!;
+    this.drive(t + this.hMs);
+    const g1 = st[DRIVE]!;
     const k1 = g0 - z;
     const k2 = gm - (z + (h / 2) * k1);
     const k3 = gm - (z + (h / 2) * k2);
@@ -233,6 +245,11 @@ export class Ecgsyn {
     this.wander.advance();
     st[W_PREV] = st[W_NOW]!;
     st[W_NOW] = this.wanderAmpMv * this.wander.sin;
+  }
+
+  /** ecgMv at times[k] into out[k] for k < n (non-decreasing times): no boxed result per sample. */
+  fill(times: Float64Array, out: Float64Array, n: number): void {
+    for (let k = 0; k < n; k++) out[k] = this.ecgMv(times[k]!);
   }
 
   /** ECG at tMs, mV (non-decreasing times; an earlier time gets the latest interval). */
