@@ -186,42 +186,49 @@ export class Ecgsyn {
    * returned from a call V8 does not inline is boxed, one allocation per call at 500 calls/s.
    */
   private drive(tMs: number): void {
-    let theta: number;
     if (tMs >= this.segT0 && tMs < this.segT1) {
-      theta = (tMs - this.segT0) * this.segRate;
-    } else {
-      theta = this.beats.phaseAt(tMs, this.cursor);
-      const i = this.beats.locate(tMs, this.cursor);
-      const t0 = this.beats.beatAt(i);
-      const t1 = this.beats.beatAt(i + 1);
-      const rr = this.beats.nominalAt(i);
-      // Fast path only inside an ordinary beat (a pause has a piecewise phase).
-      if (tMs >= t0 && t1 - t0 <= rr * 1.0001) {
-        this.segT0 = t0;
-        this.segT1 = t1;
-        this.segRate = TWO_PI / (t1 - t0);
-      } else {
-        this.segT0 = this.segT1 = Number.NaN;
-      }
-      if (this.cursor.k !== this.tableBeat) {
-        this.tableBeat = this.cursor.k;
-        const tBeat = Math.max(0, tMs);
-        this.af = this.opts.atrialFibrillation(tBeat);
-        const hr = this.opts.meanHeartRateBpm(tBeat);
-        // Event amplitudes scale with this beat's ω against the mean ω, so a long or short RR
-        // (atrial fibrillation) keeps the QRS height; the paper's model would make it ∝ RR.
-        const rrRatio = Number.isFinite(t1 - t0) && t1 - t0 <= rr * 1.0001 ? 60_000 / hr / (t1 - t0) : 1;
-        this.table.set(hr, !this.af, rrRatio);
-      }
+      // The fast path keeps theta to itself: merged with the slow path's (a call's boxed result)
+      // it would be boxed too, one allocation per call.
+      const theta = (tMs - this.segT0) * this.segRate;
+      // EventTable.force, inlined (same expression, same value).
+      const tb = this.table;
+      const x = theta * TABLE_SCALE;
+      let j = x | 0;
+      if (j >= TABLE_N) j = TABLE_N - 1;
+      else if (j < 0) j = 0;
+      const c = tb.current;
+      this.st[DRIVE] = tb.scale * (c[j]! + (c[j + 1]! - c[j]!) * (x - j));
+      return;
     }
-    // EventTable.force, inlined (same expression, same value).
-    const tb = this.table;
-    const x = theta * TABLE_SCALE;
-    let j = x | 0;
-    if (j >= TABLE_N) j = TABLE_N - 1;
-    else if (j < 0) j = 0;
-    const c = tb.current;
-    this.st[DRIVE] = tb.scale * (c[j]! + (c[j + 1]! - c[j]!) * (x - j));
+    this.driveSlow(tMs);
+  }
+
+  /** drive() at a beat boundary or in a pause: locates the beat, sets up the fast path. */
+  private driveSlow(tMs: number): void {
+    const theta = this.beats.phaseAt(tMs, this.cursor);
+    const i = this.beats.locate(tMs, this.cursor);
+    const t0 = this.beats.beatAt(i);
+    const t1 = this.beats.beatAt(i + 1);
+    const rr = this.beats.nominalAt(i);
+    // Fast path only inside an ordinary beat (a pause has a piecewise phase).
+    if (tMs >= t0 && t1 - t0 <= rr * 1.0001) {
+      this.segT0 = t0;
+      this.segT1 = t1;
+      this.segRate = TWO_PI / (t1 - t0);
+    } else {
+      this.segT0 = this.segT1 = Number.NaN;
+    }
+    if (this.cursor.k !== this.tableBeat) {
+      this.tableBeat = this.cursor.k;
+      const tBeat = Math.max(0, tMs);
+      this.af = this.opts.atrialFibrillation(tBeat);
+      const hr = this.opts.meanHeartRateBpm(tBeat);
+      // Event amplitudes scale with this beat's ω against the mean ω, so a long or short RR
+      // (atrial fibrillation) keeps the QRS height; the paper's model would make it ∝ RR.
+      const rrRatio = Number.isFinite(t1 - t0) && t1 - t0 <= rr * 1.0001 ? 60_000 / hr / (t1 - t0) : 1;
+      this.table.set(hr, !this.af, rrRatio);
+    }
+    this.st[DRIVE] = this.table.force(theta);
   }
 
   private step(): void {
