@@ -135,8 +135,8 @@ function modelPeakAt60(): number {
   return peak;
 }
 
-/** Slots of Ecgsyn's state array (DRIVE: drive()'s result, see there). */
-const Z_NOW = 0, Z_PREV = 1, G_NEXT = 2, W_NOW = 3, W_PREV = 4, DRIVE = 5;
+/** Slots of Ecgsyn's state array (DRIVE and OUT: drive()'s and sample()'s results, see drive). */
+const Z_NOW = 0, Z_PREV = 1, G_NEXT = 2, W_NOW = 3, W_PREV = 4, DRIVE = 5, OUT = 6;
 
 export class Ecgsyn {
   private readonly hMs: number;
@@ -152,7 +152,7 @@ export class Ecgsyn {
    * The integration state written every step - z, z one step back, the drive at the next grid
    * point, the wander now and one step back - in a Float64Array, stored unboxed (see phasor.ts).
    */
-  private readonly st = new Float64Array(6);
+  private readonly st = new Float64Array(7);
   /** The current ordinary beat interval, for the fast phase path. */
   private segT0 = Number.NaN;
   private segT1 = Number.NaN;
@@ -256,11 +256,21 @@ export class Ecgsyn {
 
   /** ecgMv at times[k] into out[k] for k < n (non-decreasing times): no boxed result per sample. */
   fill(times: Float64Array, out: Float64Array, n: number): void {
-    for (let k = 0; k < n; k++) out[k] = this.ecgMv(times[k]!);
+    const st = this.st;
+    for (let k = 0; k < n; k++) {
+      this.sample(times[k]!);
+      out[k] = st[OUT]!;
+    }
   }
 
   /** ECG at tMs, mV (non-decreasing times; an earlier time gets the latest interval). */
   ecgMv(tMs: number): number {
+    this.sample(tMs);
+    return this.st[OUT]!;
+  }
+
+  /** The ECG at tMs into st[OUT] (not returned: see drive). */
+  private sample(tMs: number): void {
     while (this.tMs < tMs) this.step();
     const frac = 1 - (this.tMs - tMs) / this.hMs;
     const st = this.st;
@@ -273,6 +283,6 @@ export class Ecgsyn {
       const s = tMs * 0.001 * TWO_PI;
       mv += 0.035 * Math.sin(5.8 * s + this.opts.phases[1]) + 0.02 * Math.sin(7.1 * s + this.opts.phases[2]);
     }
-    return mv;
+    st[OUT] = mv;
   }
 }
