@@ -56,6 +56,13 @@ export class GaussianNoise {
 
   /** A standard-normal deviate. */
   next(): number {
-    return TABLE[this.u32() >>> (32 - BITS)]!;
+    // u32() inlined: its result (mostly above 2^30) would be boxed if returned from a call.
+    const s = this.s;
+    const t = (s[0]! + s[1]! + s[3]!) >>> 0;
+    s[3] = s[3]! + 1;
+    s[0] = s[1]! ^ (s[1]! >>> 9);
+    s[1] = s[2]! + (s[2]! << 3);
+    s[2] = ((s[2]! << 21) | (s[2]! >>> 11)) + t;
+    return TABLE[t >>> (32 - BITS)]!;
   }
 }

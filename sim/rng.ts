@@ -25,18 +25,22 @@ function hashLabel(label: string): number {
 
 /** sfc32: small, fast, passes PractRand to large sizes; 128 bits of state. */
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-  private spareNormal: number | null = null;
+  /**
+   * a, b, c, d, then the spare normal deviate; in typed arrays because plain fields holding
+   * numbers above 2^30 or null-or-number are boxed by V8, allocating on every write (the cuff's
+   * sensor noise draws at 1 kHz).
+   */
+  private readonly st = new Uint32Array(4);
+  private readonly spare = new Float64Array(1);
+  private hasSpare = false;
 
   constructor(readonly seed: number) {
     const sm = splitmix32(seed >>> 0);
-    this.a = sm();
-    this.b = sm();
-    this.c = sm();
-    this.d = sm();
+    const st = this.st;
+    st[0] = sm();
+    st[1] = sm();
+    st[2] = sm();
+    st[3] = sm();
     for (let i = 0; i < 12; i++) this.nextU32();
   }
 
@@ -46,12 +50,14 @@ export class Rng {
   }
 
   nextU32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
+    // The Uint32Array stores each value mod 2^32, as the >>> 0 of the plain-number version did.
+    const st = this.st;
+    const a = st[0]!, b = st[1]!, c = st[2]!, d = st[3]!;
+    const t = (((a + b) >>> 0) + d) >>> 0;
+    st[3] = d + 1;
+    st[0] = b ^ (b >>> 9);
+    st[1] = c + (c << 3);
+    st[2] = ((c << 21) | (c >>> 11)) + t;
     return t;
   }
 
@@ -77,10 +83,9 @@ export class Rng {
 
   /** Normal deviate (Box-Muller, polar form). */
   normal(mean = 0, sd = 1): number {
-    if (this.spareNormal !== null) {
-      const z = this.spareNormal;
-      this.spareNormal = null;
-      return mean + sd * z;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return mean + sd * this.spare[0]!;
     }
     let u: number, v: number, s: number;
     do {
@@ -89,7 +94,8 @@ export class Rng {
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
     const m = Math.sqrt((-2 * Math.log(s)) / s);
-    this.spareNormal = v * m;
+    this.spare[0] = v * m;
+    this.hasSpare = true;
     return mean + sd * u * m;
   }
 

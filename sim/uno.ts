@@ -27,6 +27,14 @@ const FULL_SCALE = 1 << UNO_ADC_BITS;
 /** A voltage at an analog pin as a function of virtual time. */
 export type VoltageSource = (tMs: number) => number;
 
+/**
+ * The same source over many instants at once: out[k] = source(times[k]) for k < n (times
+ * non-decreasing, continuing the source's own sequence). It must give exactly what the per-instant
+ * source gives; it exists so that a buffered conversion runs one tight loop inside the model
+ * instead of one indirect call per sample.
+ */
+export type BlockVoltageSource = (times: Float64Array, out: Float64Array, n: number) => void;
+
 export interface UnoOptions {
   clock: VirtualClock;
   /** Source of the ADC's input noise (fork one from the run's Rng). */
@@ -54,6 +62,8 @@ export function adcCounts(volts: number): number {
 /** What drives one analog pin, and how often it was converted. */
 export interface AnalogChannel {
   source: VoltageSource | null;
+  /** The source's block form, if the model has one (used by buffered conversions). */
+  fill: BlockVoltageSource | null;
   conversions: number;
   /** The pin's input noise stream. */
   noise: GaussianNoise;
@@ -61,6 +71,18 @@ export interface AnalogChannel {
 
 /** A digital input's level as a function of virtual time. */
 export type LogicSource = (tMs: number) => boolean;
+
+/**
+ * The same logic source over many instants: for k < n, sets `bit` in out[k] where the level at
+ * times[k] is high (leaves it alone where low). Must agree exactly with the per-instant source.
+ */
+export type BlockLogicSource = (times: Float64Array, out: Uint8Array, n: number, bit: number) => void;
+
+/** What drives a digital input: the level at an instant, and optionally its block form. */
+interface LineDrive {
+  drive: LogicSource | undefined;
+  fill: BlockLogicSource | undefined;
+}
 
 /**
  * The Uno's timer-triggered ADC with a DMA-style buffer: the conversion at each instant
@@ -76,10 +98,13 @@ class UnoBufferedAnalogIn implements BufferedAnalogIn {
   /** Samples taken so far (the next is due at start + (taken + 1) * period). */
   private taken = 0;
   private stopped = false;
+  /** Scratch for the block path: the instants and their voltages. */
+  private times = new Float64Array(0);
+  private volts = new Float64Array(0);
   constructor(
     private readonly uno: VirtualUno,
     private readonly channel: AnalogChannel,
-    private readonly lineDrives: ReadonlyArray<{ drive: LogicSource | undefined }>,
+    private readonly lineDrives: ReadonlyArray<LineDrive>,
     private readonly start: number,
     readonly periodMs: number,
     private readonly capacity: number,
@@ -107,6 +132,31 @@ class UnoBufferedAnalogIn implements BufferedAnalogIn {
     const c = this.channel, ld = this.lineDrives, nl = ld.length;
     const source = c.source, noise = c.noise, noiseV = this.uno.adcNoiseV;
     let taken = this.taken;
+    if (c.fill) {
+      // Block path: the instants first, then the model fills the voltages in one call. Each
+      // pin's noise is its own stream and the sources are functions of time, so the order of the
+      // calls does not change any value.
+      if (this.times.length < max) {
+        this.times = new Float64Array(max);
+        this.volts = new Float64Array(max);
+      }
+      const times = this.times, volts = this.volts;
+      for (let k = 0; k < max; k++) times[k] = start + ++taken * p;
+      c.fill(times, volts, max);
+      lines.fill(0, 0, max);
+      for (let l = 0; l < nl; l++) {
+        const d = ld[l]!;
+        if (d.fill) d.fill(times, lines, max, 1 << l);
+        else if (d.drive) {
+          const drive = d.drive;
+          for (let k = 0; k < max; k++) if (drive(times[k]!)) lines[k]! |= 1 << l;
+        }
+      }
+      for (let k = 0; k < max; k++) counts[k] = adcCounts(volts[k]! + noiseV * noise.next());
+      this.taken = taken;
+      c.conversions += max;
+      return max;
+    }
     for (let k = 0; k < max; k++) {
       const t = start + ++taken * p;
       let bits = 0;
@@ -144,7 +194,7 @@ export class VirtualUno implements Board {
   private readonly analogIns = new Map<AnalogPin, UnoAnalogIn>();
   private readonly buffered = new Set<AnalogPin>();
   /** What drives each digital input, in a holder the pin reads directly (no lookup per read). */
-  private readonly inputDrives = new Map<DigitalPin, { drive: LogicSource | undefined }>();
+  private readonly inputDrives = new Map<DigitalPin, LineDrive>();
   private readonly digitalIns = new Map<DigitalPin, SimDigitalIn>();
   private readonly outputs = new Map<DigitalPin, SimDigitalOut>();
   private readonly pwms = new Map<PwmPin, SimPwmOut>();
@@ -161,7 +211,7 @@ export class VirtualUno implements Board {
   constructor(opts: UnoOptions) {
     this.name = opts.name ?? 'virtual Arduino Uno';
     this.scheduler = opts.clock;
-    this.channels = new Map(ANALOG_PINS.map((p) => [p, { source: null, conversions: 0, noise: new GaussianNoise(opts.rng.fork(p)) }]));
+    this.channels = new Map(ANALOG_PINS.map((p) => [p, { source: null, fill: null, conversions: 0, noise: new GaussianNoise(opts.rng.fork(p)) }]));
     this.noiseV = ((opts.adcNoiseLsb ?? 0.5) * UNO_VREF_V) / FULL_SCALE;
     this.serial = opts.modemSerial;
     this.bus = opts.i2c;
@@ -172,16 +222,24 @@ export class VirtualUno implements Board {
 
   // ---- world side: what drives the pins and what watches them ----
 
-  /** Connects a voltage source (a sensor's output) to an analog pin. */
-  attachAnalog(pin: AnalogPin, source: VoltageSource): void {
+  /**
+   * Connects a voltage source (a sensor's output) to an analog pin; `fill`, if given, is the same
+   * source over many instants at once (see BlockVoltageSource).
+   */
+  attachAnalog(pin: AnalogPin, source: VoltageSource, fill?: BlockVoltageSource): void {
     if (!ANALOG_PINS.includes(pin)) throw new PinError(`${pin} is not an analog pin`);
-    this.channels.get(pin)!.source = source;
+    const c = this.channels.get(pin)!;
+    c.source = source;
+    c.fill = fill ?? null;
   }
 
   /** Unplugs whatever drives an analog pin; it then reads 0 V through the pull-down. */
   detachAnalog(pin: AnalogPin): void {
     const c = this.channels.get(pin);
-    if (c) c.source = null;
+    if (c) {
+      c.source = null;
+      c.fill = null;
+    }
   }
 
   /** The voltage at an analog pin now, before the ADC. */
@@ -191,9 +249,11 @@ export class VirtualUno implements Board {
   }
 
   /** Connects a model's logic output (e.g. the AD8232's LO+), a function of virtual time, to a digital pin. */
-  driveDigital(pin: DigitalPin, drive: LogicSource): void {
+  driveDigital(pin: DigitalPin, drive: LogicSource, fill?: BlockLogicSource): void {
     if (!DIGITAL_PINS.includes(pin)) throw new PinError(`${pin} is not a digital pin`);
-    this.inputDrive(pin).drive = drive;
+    const h = this.inputDrive(pin);
+    h.drive = drive;
+    h.fill = fill;
   }
 
   /** The wire on a digital output pin, for a peripheral model to watch. */
@@ -212,9 +272,9 @@ export class VirtualUno implements Board {
     return w;
   }
 
-  private inputDrive(pin: DigitalPin): { drive: LogicSource | undefined } {
+  private inputDrive(pin: DigitalPin): LineDrive {
     let h = this.inputDrives.get(pin);
-    if (!h) this.inputDrives.set(pin, (h = { drive: undefined }));
+    if (!h) this.inputDrives.set(pin, (h = { drive: undefined, fill: undefined }));
     return h;
   }
 

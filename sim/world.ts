@@ -70,6 +70,7 @@ export class World {
       mainsHz: device.mainsHz,
       motionBurstsPerHour: device.motionBurstsPerHour,
       leadOff: device.leadOff,
+      ecgFill: (ts, out, n) => patient.ecgFill(ts, out, n),
       onMotionBurst: (startMs, durationMs, mv) => this.log.log('ad8232', `motion artefact from ${startMs.toFixed(0)} ms for ${durationMs.toFixed(0)} ms, ${mv.toFixed(2)} mV`),
     });
     this.pulseSensor = new PulseSensor((t) => patient.ppg(t), { rng: this.rng.fork('pulse-sensor'), ...opts.pulseSensor });
@@ -77,11 +78,12 @@ export class World {
 
     // The pins' sources run per sample (tens of millions a day): close over the parts themselves.
     const ecgFe = this.ecgFrontEnd, pulse = this.pulseSensor, lm35 = this.lm35;
-    this.uno.attachAnalog(PIN_MAP.ecg, (t) => ecgFe.outputV(t));
-    this.uno.attachAnalog(PIN_MAP.pulse, (t) => pulse.outputV(t));
+    this.uno.attachAnalog(PIN_MAP.ecg, (t) => ecgFe.outputV(t), (ts, out, n) => ecgFe.fillV(ts, out, n));
+    this.uno.attachAnalog(PIN_MAP.pulse, (t) => pulse.outputV(t), (ts, out, n) => pulse.fillV(ts, out, n));
     this.uno.attachAnalog(PIN_MAP.temperature, (t) => lm35.outputV(t));
-    this.uno.driveDigital(PIN_MAP.leadOffPlus, (t) => ecgFe.loPlus(t));
-    this.uno.driveDigital(PIN_MAP.leadOffMinus, (t) => ecgFe.loMinus(t));
+    const leadsOffFill = (ts: Float64Array, out: Uint8Array, n: number, bit: number) => ecgFe.leadsOffFill(ts, out, n, bit);
+    this.uno.driveDigital(PIN_MAP.leadOffPlus, (t) => ecgFe.loPlus(t), leadsOffFill);
+    this.uno.driveDigital(PIN_MAP.leadOffMinus, (t) => ecgFe.loMinus(t), leadsOffFill);
 
     this.scheduleScenarioEvents();
   }

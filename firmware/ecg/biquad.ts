@@ -38,17 +38,31 @@ export class BiquadCascade {
     sections.forEach((q, i) => this.c.set([q.b0, q.b1, q.b2, q.a1, q.a2], i * 5));
   }
 
+  /**
+   * step() with the output left in out[0] rather than returned: a double returned from a call
+   * the JIT does not inline is boxed, one allocation per sample on the ECG paths.
+   */
+  readonly out = new Float64Array(1);
+
   step(x: number): number {
-    const c = this.c, s = this.s;
-    let v = x;
+    this.feed(x);
+    return this.out[0]!;
+  }
+
+  /** One sample through the cascade; the output is in out[0]. */
+  feed(x: number): void {
+    // The signal between sections is carried in out[0], not in a loop variable: a variable that
+    // starts as the (small-integer) input and becomes a double is boxed on every section.
+    const c = this.c, s = this.s, o = this.out;
+    o[0] = x;
     for (let i = 0, n = this.sections.length; i < n; i++) {
       const k = i * 5, m = i * 2;
+      const v = o[0]!;
       const y = c[k]! * v + s[m]!;
       s[m] = c[k + 1]! * v - c[k + 3]! * y + s[m + 1]!;
       s[m + 1] = c[k + 2]! * v - c[k + 4]! * y;
-      v = y;
+      o[0] = y;
     }
-    return v;
   }
 
   reset(): void {

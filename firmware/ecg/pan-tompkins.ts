@@ -159,7 +159,8 @@ export class QrsDetector {
     const n = ++this.n;
     if (n === 0) this.offset = x; // start the filters from the first value, not from a step
     const m = this.mask;
-    const y = this.bandPass.step(x - this.offset);
+    this.bandPass.feed(x - this.offset);
+    const y = this.bandPass.out[0]!;
     this.raw[n & m] = x - this.offset;
     this.bp[n & m] = y;
     const s = Math.abs(y - this.bp[(n - this.derivSpan) & m]!) / this.derivSpan;

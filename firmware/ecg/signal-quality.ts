@@ -84,8 +84,9 @@ export class SignalQuality {
   push(x: number, leadOff = false): void {
     if (++this.n === 0) this.offset = x;
     const v = x - this.offset;
-    const h = this.hf.step(v);
-    const b = this.band.step(v);
+    this.hf.feed(v);
+    this.band.feed(v);
+    const h = this.hf.out[0]!, b = this.band.out[0]!;
     if (leadOff) {
       this.leadOffInBlock = true;
       this.current = 'lead-off'; // immediately, not at the end of the block

@@ -30,6 +30,11 @@ export interface Ad8232Options {
   leadOff?: ReadonlyArray<readonly [number, number]>;
   /** Input-referred noise, mV rms (electrode and amplifier). */
   noiseMv?: number;
+  /**
+   * The electrode ECG over many instants (out[k] = ecgMv(times[k]), non-decreasing times), for
+   * the block path: one call per block instead of one boxed result per internal step.
+   */
+  ecgFill?: (times: Float64Array, out: Float64Array, n: number) => void;
   /** Told about each motion burst when the model reaches it (for the event log). */
   onMotionBurst?: (startMs: number, durationMs: number, amplitudeMv: number) => void;
 }
@@ -62,9 +67,14 @@ export class Ad8232 {
   private burstOrigin = 0;
 
   private readonly onMotionBurst: Ad8232Options['onMotionBurst'];
+  private readonly ecgFill: Ad8232Options['ecgFill'];
+  /** Block path scratch: the internal grid instants a block needs and the ECG at them. */
+  private grid = new Float64Array(0);
+  private gridEcg = new Float64Array(0);
 
   constructor(private readonly ecgMv: (tMs: number) => number, opts: Ad8232Options) {
     this.onMotionBurst = opts.onMotionBurst;
+    this.ecgFill = opts.ecgFill;
     this.supplyV = opts.supplyV ?? 3.3;
     this.refV = this.supplyV / 2;
     this.gain = opts.gain ?? 1100;
@@ -94,6 +104,13 @@ export class Ad8232 {
     const iv = this.leadOff;
     for (let i = 0; i < iv.length; i++) if (tMs >= iv[i]![0] && tMs < iv[i]![1]) return true;
     return false;
+  }
+
+  /** leadsOff over many instants: sets `bit` in out[k] where the electrodes are off at times[k]. */
+  leadsOffFill(times: Float64Array, out: Uint8Array, n: number, bit: number): void {
+    const iv = this.leadOff;
+    if (iv.length === 0) return;
+    for (let k = 0; k < n; k++) if (this.leadsOff(times[k]!)) out[k]! |= bit;
   }
 
   /** LO+ comparator output (high = +IN electrode off). */
@@ -129,7 +146,11 @@ export class Ad8232 {
   }
 
 
-  private step(): void {
+  /**
+   * One internal step; the electrode ECG at the new instant is ecg[j] when given (the block path,
+   * where it was computed for exactly this instant), else asked of the source.
+   */
+  private step(ecg: Float64Array | null = null, j = 0): void {
     const t = this.tMs + this.hMs;
     this.tMs = t;
     const o = this.outV;
@@ -141,7 +162,7 @@ export class Ad8232 {
       return;
     }
     this.mains.advance();
-    const x = this.ecgMv(t) + this.mainsMv * this.mains.sin + this.motionMv(t) + this.noiseMv * this.noise.next();
+    const x = (ecg ? ecg[j]! : this.ecgMv(t)) + this.mainsMv * this.mains.sin + this.motionMv(t) + this.noiseMv * this.noise.next();
     if (this.wasOff) {
       // Fast restore: the high-pass restarts from the present input.
       this.wasOff = false;
@@ -159,5 +180,37 @@ export class Ad8232 {
     const frac = 1 - (this.tMs - tMs) / this.hMs;
     const prev = this.outV[1]!;
     return frac <= 0 ? prev : prev + (this.outV[0]! - prev) * frac;
+  }
+
+  /** outputV at times[k] into out[k] for k < n (non-decreasing times): the buffered ADC's path. */
+  fillV(times: Float64Array, out: Float64Array, n: number): void {
+    if (n <= 0) return;
+    const h = this.hMs, o = this.outV;
+    let ecg: Float64Array | null = null;
+    if (this.ecgFill) {
+      // The internal instants this block steps through, accumulated exactly as step() does; the
+      // electrode ECG at all of them in one call. (Instants with the leads off are computed too
+      // and unused: the ECG model is a function of time, so this changes no value.)
+      const last = times[n - 1]!;
+      let m = 0;
+      for (let g = this.tMs; g < last; g += h) m++;
+      if (this.grid.length < m) {
+        this.grid = new Float64Array(m);
+        this.gridEcg = new Float64Array(m);
+      }
+      const grid = this.grid;
+      let g = this.tMs;
+      for (let i = 0; i < m; i++) grid[i] = g += h;
+      this.ecgFill(grid, this.gridEcg, m);
+      ecg = this.gridEcg;
+    }
+    let j = 0;
+    for (let k = 0; k < n; k++) {
+      const tMs = times[k]!;
+      while (this.tMs < tMs) this.step(ecg, j++);
+      const frac = 1 - (this.tMs - tMs) / h;
+      const prev = o[1]!;
+      out[k] = frac <= 0 ? prev : prev + (o[0]! - prev) * frac;
+    }
   }
 }

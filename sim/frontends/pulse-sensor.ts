@@ -71,4 +71,9 @@ export class PulseSensor {
     const v = this.supplyV / 2 + this.gain * st[1]! + this.noiseV * this.noise.next();
     return v < 0 ? 0 : v > this.supplyV ? this.supplyV : v;
   }
+
+  /** outputV at times[k] into out[k] for k < n (non-decreasing times): the buffered ADC's path. */
+  fillV(times: Float64Array, out: Float64Array, n: number): void {
+    for (let k = 0; k < n; k++) out[k] = this.outputV(times[k]!);
+  }
 }

@@ -55,8 +55,9 @@ class EventTable {
   /** -Σ ai Δθi exp(-Δθi²/(2bi²)) over θ in [0, 2π], without and with the P wave. */
   private readonly noP = new Float64Array(TABLE_N + 1);
   private readonly withP = new Float64Array(TABLE_N + 1);
-  private current: Float64Array = this.withP;
-  private scale = 1;
+  /** The table in use and its amplitude factor (read by Ecgsyn's drive, which inlines force). */
+  current: Float64Array = this.withP;
+  scale = 1;
   private tabulatedHr = Number.NaN;
 
   /**
@@ -134,8 +135,8 @@ function modelPeakAt60(): number {
   return peak;
 }
 
-/** Slots of Ecgsyn's state array. */
-const Z_NOW = 0, Z_PREV = 1, G_NEXT = 2, W_NOW = 3, W_PREV = 4;
+/** Slots of Ecgsyn's state array (DRIVE and OUT: drive()'s and sample()'s results, see drive). */
+const Z_NOW = 0, Z_PREV = 1, G_NEXT = 2, W_NOW = 3, W_PREV = 4, DRIVE = 5, OUT = 6;
 
 export class Ecgsyn {
   private readonly hMs: number;
@@ -151,7 +152,7 @@ export class Ecgsyn {
    * The integration state written every step - z, z one step back, the drive at the next grid
    * point, the wander now and one step back - in a Float64Array, stored unboxed (see phasor.ts).
    */
-  private readonly st = new Float64Array(5);
+  private readonly st = new Float64Array(7);
   /** The current ordinary beat interval, for the fast phase path. */
   private segT0 = Number.NaN;
   private segT1 = Number.NaN;
@@ -174,44 +175,60 @@ export class Ecgsyn {
     this.wander = new Phasor(this.wanderW * this.hS, this.wanderW * this.tMs * 0.001 + opts.phases[0] - Math.atan(this.wanderW));
     this.st[Z_NOW] = this.st[Z_PREV] = 0;
     this.st[W_NOW] = this.st[W_PREV] = this.wanderAmpMv * this.wander.sin;
-    this.st[G_NEXT] = this.drive(this.tMs);
+    this.drive(this.tMs);
+    this.st[G_NEXT] = this.st[DRIVE]!;
   }
 
   /**
    * Event drive F(θ(t)) of dz/dt = F - (z - z0). The wander z0 is handled separately: the equation
    * is linear, so z is the sum of the event response (integrated here) and the exact steady
-   * response to the sinusoidal z0 (added in ecgMv).
+   * response to the sinusoidal z0 (added in ecgMv). The result goes to st[DRIVE]: a double
+   * returned from a call V8 does not inline is boxed, one allocation per call at 500 calls/s.
    */
-  private drive(tMs: number): number {
-    let theta: number;
+  private drive(tMs: number): void {
     if (tMs >= this.segT0 && tMs < this.segT1) {
-      theta = (tMs - this.segT0) * this.segRate;
-    } else {
-      theta = this.beats.phaseAt(tMs, this.cursor);
-      const i = this.beats.locate(tMs, this.cursor);
-      const t0 = this.beats.beatAt(i);
-      const t1 = this.beats.beatAt(i + 1);
-      const rr = this.beats.nominalAt(i);
-      // Fast path only inside an ordinary beat (a pause has a piecewise phase).
-      if (tMs >= t0 && t1 - t0 <= rr * 1.0001) {
-        this.segT0 = t0;
-        this.segT1 = t1;
-        this.segRate = TWO_PI / (t1 - t0);
-      } else {
-        this.segT0 = this.segT1 = Number.NaN;
-      }
-      if (this.cursor.k !== this.tableBeat) {
-        this.tableBeat = this.cursor.k;
-        const tBeat = Math.max(0, tMs);
-        this.af = this.opts.atrialFibrillation(tBeat);
-        const hr = this.opts.meanHeartRateBpm(tBeat);
-        // Event amplitudes scale with this beat's ω against the mean ω, so a long or short RR
-        // (atrial fibrillation) keeps the QRS height; the paper's model would make it ∝ RR.
-        const rrRatio = Number.isFinite(t1 - t0) && t1 - t0 <= rr * 1.0001 ? 60_000 / hr / (t1 - t0) : 1;
-        this.table.set(hr, !this.af, rrRatio);
-      }
+      // The fast path keeps theta to itself: merged with the slow path's (a call's boxed result)
+      // it would be boxed too, one allocation per call.
+      const theta = (tMs - this.segT0) * this.segRate;
+      // EventTable.force, inlined (same expression, same value).
+      const tb = this.table;
+      const x = theta * TABLE_SCALE;
+      let j = x | 0;
+      if (j >= TABLE_N) j = TABLE_N - 1;
+      else if (j < 0) j = 0;
+      const c = tb.current;
+      this.st[DRIVE] = tb.scale * (c[j]! + (c[j + 1]! - c[j]!) * (x - j));
+      return;
     }
-    return this.table.force(theta);
+    this.driveSlow(tMs);
+  }
+
+  /** drive() at a beat boundary or in a pause: locates the beat, sets up the fast path. */
+  private driveSlow(tMs: number): void {
+    const theta = this.beats.phaseAt(tMs, this.cursor);
+    const i = this.beats.locate(tMs, this.cursor);
+    const t0 = this.beats.beatAt(i);
+    const t1 = this.beats.beatAt(i + 1);
+    const rr = this.beats.nominalAt(i);
+    // Fast path only inside an ordinary beat (a pause has a piecewise phase).
+    if (tMs >= t0 && t1 - t0 <= rr * 1.0001) {
+      this.segT0 = t0;
+      this.segT1 = t1;
+      this.segRate = TWO_PI / (t1 - t0);
+    } else {
+      this.segT0 = this.segT1 = Number.NaN;
+    }
+    if (this.cursor.k !== this.tableBeat) {
+      this.tableBeat = this.cursor.k;
+      const tBeat = Math.max(0, tMs);
+      this.af = this.opts.atrialFibrillation(tBeat);
+      const hr = this.opts.meanHeartRateBpm(tBeat);
+      // Event amplitudes scale with this beat's ω against the mean ω, so a long or short RR
+      // (atrial fibrillation) keeps the QRS height; the paper's model would make it ∝ RR.
+      const rrRatio = Number.isFinite(t1 - t0) && t1 - t0 <= rr * 1.0001 ? 60_000 / hr / (t1 - t0) : 1;
+      this.table.set(hr, !this.af, rrRatio);
+    }
+    this.st[DRIVE] = this.table.force(theta);
   }
 
   private step(): void {
@@ -220,8 +237,10 @@ export class Ecgsyn {
     const st = this.st;
     const z = st[Z_NOW]!;
     const g0 = st[G_NEXT]!;
-    const gm = this.drive(t + this.hMs / 2);
-    const g1 = this.drive(t + this.hMs);
+    this.drive(t + this.hMs / 2);
+    const gm = st[DRIVE]!;
+    this.drive(t + this.hMs);
+    const g1 = st[DRIVE]!;
     const k1 = g0 - z;
     const k2 = gm - (z + (h / 2) * k1);
     const k3 = gm - (z + (h / 2) * k2);
@@ -235,8 +254,23 @@ export class Ecgsyn {
     st[W_NOW] = this.wanderAmpMv * this.wander.sin;
   }
 
+  /** ecgMv at times[k] into out[k] for k < n (non-decreasing times): no boxed result per sample. */
+  fill(times: Float64Array, out: Float64Array, n: number): void {
+    const st = this.st;
+    for (let k = 0; k < n; k++) {
+      this.sample(times[k]!);
+      out[k] = st[OUT]!;
+    }
+  }
+
   /** ECG at tMs, mV (non-decreasing times; an earlier time gets the latest interval). */
   ecgMv(tMs: number): number {
+    this.sample(tMs);
+    return this.st[OUT]!;
+  }
+
+  /** The ECG at tMs into st[OUT] (not returned: see drive). */
+  private sample(tMs: number): void {
     while (this.tMs < tMs) this.step();
     const frac = 1 - (this.tMs - tMs) / this.hMs;
     const st = this.st;
@@ -249,6 +283,6 @@ export class Ecgsyn {
       const s = tMs * 0.001 * TWO_PI;
       mv += 0.035 * Math.sin(5.8 * s + this.opts.phases[1]) + 0.02 * Math.sin(7.1 * s + this.opts.phases[2]);
     }
-    return mv;
+    st[OUT] = mv;
   }
 }

@@ -113,6 +113,12 @@ export class Patient implements PatientSignals, RhythmSource {
     return this.ecg.ecgMv(tMs);
   }
 
+  /** ecgMv over many instants (non-decreasing): out[k] = ecgMv(times[k]) for k < n. */
+  ecgFill(times: Float64Array, out: Float64Array, n: number): void {
+    if (n > 0 && times[n - 1]! > this.latestMs) this.latestMs = times[n - 1]!;
+    this.ecg.fill(times, out, n);
+  }
+
   ppg(tMs: number): number {
     if (tMs > this.latestMs) this.latestMs = tMs;
     return this.finger.ppg(tMs);

@@ -9,7 +9,7 @@ import { Rng } from '../../sim/rng.ts';
 import { VirtualUno, adcCounts } from '../../sim/uno.ts';
 import { PolledBufferedAnalogIn } from '../../hal/polled-buffer.ts';
 import { PinError } from '../../hal/board.ts';
-import { World } from '../../sim/world.ts';
+import { PIN_MAP, World } from '../../sim/world.ts';
 
 // A source that changes every instant, and a lead-off line high in [1000, 1500) ms.
 const source = (t: number) => 2 + Math.sin(t / 37) * 1.5;
@@ -125,6 +125,41 @@ test('in a world: the ECG pin sampled in blocks equals the per-sample reads (fro
   // Electrodes off 20-35 s: both lines high there.
   assert.ok(a.filter((x) => x % 4 === 3).length >= 3700);
   assert.equal(b, a);
+});
+
+// The world's sensors hand the buffered ADC whole blocks (BlockVoltageSource, BlockLogicSource);
+// they must give exactly what the per-instant sources give, lead-off lines included.
+test('block-filled ECG and pulse channels give the same counts and lines as per-instant sources', async () => {
+  const take = async (perInstant: boolean) => {
+    const w = new World({ scenario: 'lead-off', seed: 11 });
+    if (perInstant) {
+      const fe = w.ecgFrontEnd, ps = w.pulseSensor;
+      w.uno.attachAnalog(PIN_MAP.ecg, (t) => fe.outputV(t));
+      w.uno.attachAnalog(PIN_MAP.pulse, (t) => ps.outputV(t));
+      w.uno.driveDigital(PIN_MAP.leadOffPlus, (t) => fe.loPlus(t));
+      w.uno.driveDigital(PIN_MAP.leadOffMinus, (t) => fe.loMinus(t));
+    }
+    const ecg = w.uno.bufferedAnalogIn(PIN_MAP.ecg, { periodMs: 4, capacity: 100, lines: [PIN_MAP.leadOffPlus, PIN_MAP.leadOffMinus] });
+    const ppg = w.uno.bufferedAnalogIn(PIN_MAP.pulse, { periodMs: 10, capacity: 100 });
+    const out: number[] = [], lines: number[] = [];
+    const c = new Uint16Array(40), l = new Uint8Array(40);
+    for (let t = 100; t <= 40_000; t += 100) {
+      await w.clock.runUntil(t);
+      for (const b of [ecg, ppg]) {
+        for (let n = b.take(c, l); n > 0; n = b.take(c, l)) {
+          out.push(...c.subarray(0, n));
+          if (b === ecg) lines.push(...l.subarray(0, n));
+        }
+      }
+    }
+    return { out, lines };
+  };
+  const block = await take(false);
+  const single = await take(true);
+  assert.equal(block.out.length, 10_000 + 4_000);
+  assert.ok(block.lines.filter((x) => x === 3).length > 3000, 'the scenario takes the electrodes off from 20 s to 35 s');
+  assert.equal(block.lines, single.lines);
+  assert.equal(block.out, single.out);
 });
 
 test.run();
