@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openDatabase } from '../../server/db.ts';
 import { opensAfter, type PreviousEscalation } from '../../server/escalation.ts';
-import { bp, CONTACTS, HttpLpu, registerLpu, startServer, type Harness } from './helpers.ts';
+import { bp, CONTACTS, HttpLpu, registerLpu, startServer, runEngine as run } from './helpers.ts';
 
 const FAMILY = CONTACTS.family.phone;
 const MIN = 60_000;
@@ -24,14 +24,6 @@ test('opensAfter: only an answered escalation quiets the same or a lower level, 
   assert.is(opensAfter({ ...answered, resolution: 'fault reported', level: 'fault' }, 'fault', 1, cfg), true);
   assert.is(opensAfter(answered, 'physician', 29 * MIN, {}), false, 'default 30 min');
 });
-
-async function run(h: Harness, minutes: number): Promise<void> {
-  await h.server.engine!.idle();
-  for (let i = 0; i < minutes * 2; i++) {
-    h.clock.advance(30_000);
-    await h.server.engine!.idle();
-  }
-}
 
 test('through the server: the family answers for BP 135; the repeated 135 rings nobody; 150 opens a new one; 135 after 30 min does too', async () => {
   const db = await openDatabase({});

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { openDatabase } from '../../server/db.ts';
 import { classify, loadDefaultActionTables } from '../../server/action-tables.ts';
 import { FAULTS, SENSORS, type Reading } from '../../protocol/readings.ts';
-import { CONTACTS, HttpLpu, registerLpu, startServer, type Harness } from './helpers.ts';
+import { CONTACTS, HttpLpu, registerLpu, startServer, runEngine as run } from './helpers.ts';
 
 const TECH = CONTACTS.technical.phone;
 const FAMILY = CONTACTS.family.phone;
@@ -21,14 +21,6 @@ test('default tables: every fault code is classified as a fault, except the tran
     }
   }
 });
-
-async function run(h: Harness, minutes: number): Promise<void> {
-  await h.server.engine!.idle();
-  for (let i = 0; i < minutes * 2; i++) {
-    h.clock.advance(30_000);
-    await h.server.engine!.idle();
-  }
-}
 
 const fault = (seq: number, sensor: (typeof SENSORS)[number], code: (typeof FAULTS)[number]): Reading => ({ kind: 'fault', seq, measuredAt: 1_700_000_000_000 + seq, sensor, fault: code });
 

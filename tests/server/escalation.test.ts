@@ -8,7 +8,7 @@ import { int, openDatabase } from '../../server/db.ts';
 import type { CallOutcome } from '../../server/escalation.ts';
 import type { Reading } from '../../protocol/readings.ts';
 import { composeNotifier, type Telephony } from '../../server/notifier.ts';
-import { bp, CONTACTS, HttpLpu, post, registerLpu, startServer, type Harness } from './helpers.ts';
+import { bp, CONTACTS, HttpLpu, post, registerLpu, startServer, runEngine as run } from './helpers.ts';
 
 const FAMILY = CONTACTS.family.phone;
 const PHYSICIAN = CONTACTS.physician.phone;
@@ -29,15 +29,6 @@ async function scenario(script: Record<string, CallOutcome[]>, readings: Reading
   const esc = await db.query('SELECT status, state FROM escalations ORDER BY id');
   const events = await db.query('SELECT level FROM events ORDER BY id');
   return { h, db, lpu, calls, sms, esc, events: events.map((e) => String(e.level)), close: async () => { await h.close(); await db.close(); } };
-}
-
-/** Runs the engine for `minutes` of clock time in 30 s steps. */
-async function run(h: Harness, minutes: number): Promise<void> {
-  await h.server.engine!.idle();
-  for (let i = 0; i < minutes * 2; i++) {
-    h.clock.advance(30_000);
-    await h.server.engine!.idle();
-  }
 }
 
 test('BP 118 (<= 120): nothing at all', async () => {

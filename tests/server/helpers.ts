@@ -168,3 +168,12 @@ export class HttpLpu {
 }
 
 export const bp = (seq: number, systolicMmHg: number, diastolicMmHg = 80, measuredAt = 1_700_000_000_000 + seq * 1000): Reading => ({ kind: 'blood-pressure', seq, measuredAt, systolicMmHg, diastolicMmHg });
+
+/** Runs the engine for `minutes` of clock time in 30 s steps. */
+export async function runEngine(h: Harness, minutes: number): Promise<void> {
+  await h.server.engine!.idle();
+  for (let i = 0; i < minutes * 2; i++) {
+    h.clock.advance(30_000);
+    await h.server.engine!.idle();
+  }
+}
