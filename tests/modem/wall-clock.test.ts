@@ -13,7 +13,7 @@ test('after, sleep and cancel on wall time', async () => {
   h.cancel(); // twice is harmless
   await c.sleep(60);
   assert.equal(fired, ['a']);
-  assert.ok(c.now() - t0 >= 59, `${c.now() - t0}`);
+  assert.ok(c.now() - t0 >= 57, `${c.now() - t0}`); // timers count whole ms from the loop time
 });
 
 test('every keeps a fixed rate (no drift from slow tasks) and stops on cancel', async () => {
