@@ -8,7 +8,7 @@
 // every command intact) and the server must store the temperature.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { cli, type CliChild as Child } from './cli-child.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,25 +32,7 @@ import { silentLogger } from '../../server/log.ts';
 import { composeNotifier } from '../../server/notifier.ts';
 import { E2E_CONTACTS } from '../../cli/e2e-run.ts';
 
-const bin = new URL('../../bin/bsn-care.js', import.meta.url).pathname;
 const TOKEN = 'hw-passthrough-operator-token';
-
-interface Child {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  done: Promise<number | null>;
-}
-
-function cli(args: string[]): Child {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, done };
-}
 
 /** The gate's figures as `bsn-care run` prints them at exit. */
 function gateStats(out: string): string {

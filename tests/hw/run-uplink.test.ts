@@ -6,7 +6,7 @@
 // readings must reach the server sealed through the modem, and the server must escalate them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { cli, type CliChild as Child } from './cli-child.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,25 +25,7 @@ import { E2E_CONTACTS } from '../../cli/e2e-run.ts';
 import { openHostStores } from '../../hal/targets/host-store.ts';
 import { loadCredential } from '../../firmware/uplink/credential-store.ts';
 
-const bin = new URL('../../bin/bsn-care.js', import.meta.url).pathname;
 const TOKEN = 'hw-acceptance-operator-token';
-
-interface Child {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  done: Promise<number | null>;
-}
-
-function cli(args: string[]): Child {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, done };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
